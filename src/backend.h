@@ -1,0 +1,108 @@
+/* The backend interface: what every allocator behind the entry points offers,
+ * in the spirit of Zig's std.mem.Allocator vtable. The entry points do the
+ * argument checking (overflow, alignment validity, errno); a backend sees
+ * only well-formed requests:
+ *   - size is at most HS_MAX_REQUEST, so a backend may round it up freely;
+ *   - align is a power of two, at least HS_MIN_ALIGN and at most
+ *     HS_MAX_ALIGN;
+ *   - the pointer given to resize/remap/free/usable_size is either one the
+ *     backend returned or something the program invented: the backend must
+ *     detect the latter where it can and report it, never crash on it.
+ * Wrappers (stats, limit, fail, trace) implement the same interface and pass
+ * each call to the one beneath. */
+#ifndef HS_BACKEND_H
+#define HS_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HS_MIN_ALIGN 16
+#define HS_MAX_ALIGN ((size_t)1 << 40)
+/* Larger requests fail with ENOMEM before reaching a backend: no rounding
+ * inside a backend can overflow. */
+#define HS_MAX_REQUEST ((size_t)1 << 46)
+
+/* Which family of functions made or releases a block; a backend that tracks
+ * it can report mismatched pairs (new[] released by free, and so on). */
+enum hs_alloc_kind {
+    HS_KIND_MALLOC,   /* malloc, calloc, realloc, the aligned C functions */
+    HS_KIND_NEW,      /* operator new and delete */
+    HS_KIND_NEW_ARRAY /* operator new[] and delete[] */
+};
+
+/* A live block, as a backend describes it to the report service. */
+struct hs_block {
+    uintptr_t address;
+    size_t size;      /* bytes requested */
+    enum hs_alloc_kind kind;
+    bool guarded;
+};
+
+/* Where an address falls relative to a block the backend knows. */
+enum hs_relation {
+    HS_INSIDE,        /* within [address, address + size) */
+    HS_PAST_END,      /* at or after address + size, in the block's guard */
+    HS_BEFORE_START,  /* before address, in the block's guard */
+    HS_IN_FREED       /* inside a block already freed */
+};
+
+struct hs_place {
+    struct hs_block block;
+    enum hs_relation relation;
+    size_t distance;  /* bytes past the end or before the start, or offset */
+};
+
+#define HS_NOT_LIVE SIZE_MAX
+
+/* What a backend tells the exit report beyond its blocks. */
+struct hs_backend_facts {
+    bool classifies_reachability;
+    size_t quarantined_blocks;
+    size_t quarantined_bytes;
+    size_t unguarded_blocks;   /* page: served from packed pages, unguarded */
+    size_t map_count_limit;    /* page: vm.max_map_count when that happened */
+};
+
+typedef void hs_block_visitor(const struct hs_block *block, void *ctx);
+
+struct hs_backend {
+    const char *name;
+    /* NULL when out of memory (the entry point sets errno). zero: the
+     * block must read as zeros (calloc); fresh pages need no memset. */
+    void *(*alloc)(size_t size, size_t align, enum hs_alloc_kind kind, bool zero);
+    /* Changes the block's size without moving it; false if it cannot. */
+    bool (*resize)(void *ptr, size_t new_size);
+    /* Moves the block to fit new_size by a cheaper means than copying (such
+     * as mremap); NULL if it cannot, and the block is left as it was. */
+    void *(*remap)(void *ptr, size_t new_size);
+    /* kind: how the program released it. ptr is never NULL. */
+    void (*free)(void *ptr, enum hs_alloc_kind kind);
+    /* Bytes usable from ptr; HS_NOT_LIVE for anything but a live block. */
+    size_t (*usable_size)(const void *ptr);
+    /* ptr, given to `call`, is not a live block (usable_size said so):
+     * report the error that fits (freed before, or never allocated). */
+    void (*report_invalid)(void *ptr, const char *call);
+    /* Calls visit for every live block, with the backend's tables locked:
+     * visit must not allocate. */
+    void (*for_each_block)(hs_block_visitor *visit, void *ctx);
+    /* Says which block addr belongs to, for a fault diagnosis; may be called
+     * from a signal handler, so it must not block forever. */
+    bool (*locate)(uintptr_t addr, struct hs_place *out);
+    /* Returns free memory to the kernel (malloc_trim); true if any was. */
+    bool (*trim)(void);
+    /* Facts about the backend's state for the exit report. */
+    void (*facts)(struct hs_backend_facts *out);
+    /* fork(): take every lock before, release after in the parent, and make
+     * the state consistent for the single thread of the child. */
+    void (*fork_prepare)(void);
+    void (*fork_parent)(void);
+    void (*fork_child)(void);
+};
+
+/* The backends built into this library; NULL for one that is not. */
+const struct hs_backend *hs_backend_get(int backend_id);
+
+extern const struct hs_backend hs_page_backend;
+
+#endif

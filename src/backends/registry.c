@@ -1,0 +1,13 @@
+/* The backends built into this library, by configuration id. */
+#include "../backend.h"
+#include "../config.h"
+
+const struct hs_backend *hs_backend_get(int backend_id)
+{
+    switch (backend_id) {
+    case HS_BACKEND_PAGE:
+        return &hs_page_backend;
+    default:
+        return NULL;
+    }
+}

@@ -1,0 +1,96 @@
+/* glibc's malloc extras that real programs call. They answer from what the
+ * backend knows, accept and ignore tuning, and never crash. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../services/fmt.h"
+#include "../services/writer.h"
+#include "entry.h"
+#include "heapshim.h"
+
+struct usage {
+    size_t blocks, bytes;
+};
+
+static void count_block(const struct hs_block *b, void *ctx)
+{
+    struct usage *u = ctx;
+    u->blocks++;
+    u->bytes += b->size;
+}
+
+static struct usage current_usage(void)
+{
+    struct usage u = {0, 0};
+    hs_allocator()->for_each_block(count_block, &u);
+    return u;
+}
+
+HS_EXPORT int malloc_trim(size_t pad)
+{
+    (void)pad;
+    const struct hs_backend *b = hs_allocator();
+    return b->trim ? b->trim() : 0;
+}
+
+/* Tuning parameters belong to glibc's allocator: accepted, ignored. */
+HS_EXPORT int mallopt(int param, int value)
+{
+    (void)param;
+    (void)value;
+    return 1;
+}
+
+HS_EXPORT struct mallinfo2 mallinfo2(void)
+{
+    struct usage u = current_usage();
+    struct mallinfo2 info;
+    memset(&info, 0, sizeof info);
+    info.ordblks = u.blocks;
+    info.uordblks = u.bytes;
+    info.arena = u.bytes;
+    return info;
+}
+
+/* The old interface has int fields; glibc truncates the same way. */
+HS_EXPORT struct mallinfo mallinfo(void)
+{
+    struct mallinfo2 wide = mallinfo2();
+    struct mallinfo info;
+    memset(&info, 0, sizeof info);
+    info.ordblks = (int)wide.ordblks;
+    info.uordblks = (int)wide.uordblks;
+    info.arena = (int)wide.arena;
+    return info;
+}
+
+HS_EXPORT void malloc_stats(void)
+{
+    struct usage u = current_usage();
+    struct hs_writer w;
+    hs_writer_open(&w, NULL, false);
+    hs_printf(&w, "heapshim %s, backend %s\nin use bytes     = %10zu\nin use blocks    = %10zu\n",
+              HEAPSHIM_VERSION, hs_allocator()->name, u.bytes, u.blocks);
+    hs_writer_close(&w);
+}
+
+/* The program's own FILE, written with stdio as glibc does; the shim holds
+ * no lock here, so stdio may allocate. */
+HS_EXPORT int malloc_info(int options, FILE *fp)
+{
+    if (options != 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct usage u = current_usage();
+    char text[512];
+    hs_format(text, sizeof text,
+              "<malloc version=\"heapshim-%s\" backend=\"%s\">\n"
+              "<total type=\"in-use\" count=\"%zu\" size=\"%zu\"/>\n"
+              "</malloc>\n", HEAPSHIM_VERSION, hs_allocator()->name, u.blocks, u.bytes);
+    fputs(text, fp);
+    return 0;
+}

@@ -1,0 +1,78 @@
+/* The shim's life in a process: initialisation on the first call (which may
+ * come from the dynamic loader or libc before any constructor), the
+ * constructor, fork handlers, and the exit report. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+
+#include "../config.h"
+#include "../services/fault.h"
+#include "../services/fmt.h"
+#include "../services/os.h"
+#include "../services/report.h"
+#include "../services/writer.h"
+#include "entry.h"
+#include "heapshim.h"
+
+const struct hs_backend *hs_active;
+
+enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
+static int init_state = INIT_NONE;
+
+static _Noreturn void backend_not_built(void)
+{
+    char why[256];
+    hs_format(why, sizeof why, "the %s backend is not built yet (a later heapshim version adds "
+              "it); built backends: page", hs_backend_name(hs_config.backend));
+    hs_config_error("HEAPSHIM_BACKEND", hs_backend_name(hs_config.backend), why);
+}
+
+/* Reading the configuration allocates nothing, so no call can come back
+ * into the shim from this thread while it runs; other threads wait. */
+const struct hs_backend *hs_init(void)
+{
+    int expected = INIT_NONE;
+    if (__atomic_compare_exchange_n(&init_state, &expected, INIT_RUNNING, false,
+                                    __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+        hs_config_load();
+        const struct hs_backend *b = hs_backend_get(hs_config.backend);
+        if (!b)
+            backend_not_built();
+        hs_report_init(b);
+        __atomic_store_n(&hs_active, b, __ATOMIC_RELEASE);
+        __atomic_store_n(&init_state, INIT_DONE, __ATOMIC_RELEASE);
+    }
+    while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != INIT_DONE)
+        sched_yield();
+    return hs_active;
+}
+
+static void fork_prepare(void) { hs_active->fork_prepare(); }
+static void fork_parent(void) { hs_active->fork_parent(); }
+static void fork_child(void) { hs_active->fork_child(); }
+
+/* What may allocate or take libc's locks waits for the constructor, never
+ * the first malloc, which can arrive while libc holds those locks. */
+__attribute__((constructor)) static void hs_constructor(void)
+{
+    const struct hs_backend *b = hs_allocator();
+    hs_writer_save_stderr();
+    pthread_atfork(fork_prepare, fork_parent, fork_child);
+    if (b->locate)
+        hs_fault_install(b);
+}
+
+/* Destructors run from exit() after atexit handlers and the program's own
+ * destructors, late enough that what the program frees at exit is freed. */
+__attribute__((destructor)) static void hs_destructor(void)
+{
+    if (!hs_active)
+        return;
+    if (hs_report_exit() && hs_config.leak_exitcode)
+        hs_os_exit(hs_config.leak_exitcode);
+}
+
+HS_EXPORT const char *heapshim_backend(void)
+{
+    return hs_allocator()->name;
+}

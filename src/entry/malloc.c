@@ -1,0 +1,176 @@
+/* The exported C allocation functions, with glibc's semantics: argument
+ * checks, errno, and realloc built from the backend's resize, remap, alloc
+ * and free. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../services/os.h"
+#include "entry.h"
+
+void *hs_allocate(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
+{
+    const struct hs_backend *b = hs_allocator();
+    if (__builtin_expect(size > HS_MAX_REQUEST || align > HS_MAX_ALIGN || (align & (align - 1)),
+                         0)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    void *p = b->alloc(size, align < HS_MIN_ALIGN ? HS_MIN_ALIGN : align, kind, zero);
+    if (__builtin_expect(p == NULL, 0))
+        errno = ENOMEM;
+    return p;
+}
+
+void hs_release(void *ptr, enum hs_alloc_kind kind)
+{
+    if (ptr)
+        hs_allocator()->free(ptr, kind);
+}
+
+HS_EXPORT void *malloc(size_t size)
+{
+    return hs_allocate(size, HS_MIN_ALIGN, HS_KIND_MALLOC, false);
+}
+
+HS_EXPORT void free(void *ptr)
+{
+    hs_release(ptr, HS_KIND_MALLOC);
+}
+
+HS_EXPORT void free_sized(void *ptr, size_t size)
+{
+    (void)size;
+    hs_release(ptr, HS_KIND_MALLOC);
+}
+
+HS_EXPORT void free_aligned_sized(void *ptr, size_t align, size_t size)
+{
+    (void)align;
+    (void)size;
+    hs_release(ptr, HS_KIND_MALLOC);
+}
+
+HS_EXPORT void *calloc(size_t count, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return hs_allocate(total, HS_MIN_ALIGN, HS_KIND_MALLOC, true);
+}
+
+HS_EXPORT void *realloc(void *ptr, size_t size)
+{
+    if (!ptr)
+        return malloc(size);
+    if (size == 0) { /* glibc frees and returns NULL */
+        free(ptr);
+        return NULL;
+    }
+    const struct hs_backend *b = hs_allocator();
+    size_t old = b->usable_size(ptr);
+    if (old == HS_NOT_LIVE) {
+        b->report_invalid(ptr, "realloc");
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (size > HS_MAX_REQUEST) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (b->resize(ptr, size))
+        return ptr;
+    void *moved = b->remap ? b->remap(ptr, size) : NULL;
+    if (moved)
+        return moved;
+    moved = hs_allocate(size, HS_MIN_ALIGN, HS_KIND_MALLOC, false);
+    if (moved) {
+        memcpy(moved, ptr, old < size ? old : size);
+        b->free(ptr, HS_KIND_MALLOC);
+    }
+    return moved;
+}
+
+HS_EXPORT void *reallocarray(void *ptr, size_t count, size_t size)
+{
+    size_t total;
+    if (__builtin_mul_overflow(count, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return realloc(ptr, total);
+}
+
+static inline bool is_power_of_two(size_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+HS_EXPORT int posix_memalign(void **out, size_t align, size_t size)
+{
+    if (!is_power_of_two(align) || align % sizeof(void *) != 0)
+        return EINVAL;
+    int saved = errno;
+    void *p = hs_allocate(size, align, HS_KIND_MALLOC, false);
+    errno = saved;
+    if (!p)
+        return ENOMEM;
+    *out = p;
+    return 0;
+}
+
+HS_EXPORT void *aligned_alloc(size_t align, size_t size)
+{
+    if (!is_power_of_two(align)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return hs_allocate(size, align, HS_KIND_MALLOC, false);
+}
+
+/* As glibc: an alignment that is not a power of two is rounded up to one. */
+HS_EXPORT void *memalign(size_t align, size_t size)
+{
+    if (align > HS_MAX_ALIGN) {
+        errno = EINVAL;
+        return NULL;
+    }
+    while (!is_power_of_two(align))
+        align = align ? (align | (align - 1)) + 1 : 1;
+    return hs_allocate(size, align, HS_KIND_MALLOC, false);
+}
+
+HS_EXPORT void *valloc(size_t size)
+{
+    return hs_allocate(size, hs_os_page_size(), HS_KIND_MALLOC, false);
+}
+
+HS_EXPORT void *pvalloc(size_t size)
+{
+    size_t page = hs_os_page_size();
+    size_t rounded;
+    if (__builtin_add_overflow(size, page - 1, &rounded)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    rounded &= ~(page - 1);
+    return hs_allocate(rounded ? rounded : page, page, HS_KIND_MALLOC, false);
+}
+
+HS_EXPORT size_t malloc_usable_size(void *ptr)
+{
+    if (!ptr)
+        return 0;
+    const struct hs_backend *b = hs_allocator();
+    size_t usable = b->usable_size(ptr);
+    if (usable != HS_NOT_LIVE)
+        return usable;
+    b->report_invalid(ptr, "malloc_usable_size");
+    return 0;
+}

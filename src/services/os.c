@@ -1,0 +1,99 @@
+/* The OS layer: thin wrappers over system calls that leave errno as it was. */
+#define _GNU_SOURCE
+#include "os.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+size_t hs_os_page_size(void)
+{
+    static size_t page;
+    if (!page) {
+        int saved = errno;
+        page = (size_t)sysconf(_SC_PAGESIZE);
+        errno = saved;
+    }
+    return page;
+}
+
+void *hs_os_map(size_t len, bool prot_none)
+{
+    int saved = errno;
+    int prot = prot_none ? PROT_NONE : PROT_READ | PROT_WRITE;
+    void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    errno = saved;
+    return p == MAP_FAILED ? NULL : p;
+}
+
+bool hs_os_unmap(void *addr, size_t len)
+{
+    int saved = errno;
+    int rc = munmap(addr, len);
+    errno = saved;
+    return rc == 0;
+}
+
+bool hs_os_protect(void *addr, size_t len, bool accessible)
+{
+    int saved = errno;
+    int rc = mprotect(addr, len, accessible ? PROT_READ | PROT_WRITE : PROT_NONE);
+    errno = saved;
+    return rc == 0;
+}
+
+bool hs_os_decommit(void *addr, size_t len)
+{
+    int saved = errno;
+    void *p = mmap(addr, len, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    errno = saved;
+    return p == addr;
+}
+
+void *hs_os_remap(void *addr, size_t old_len, size_t new_len)
+{
+    int saved = errno;
+    void *p = mremap(addr, old_len, new_len, MREMAP_MAYMOVE);
+    errno = saved;
+    return p == MAP_FAILED ? NULL : p;
+}
+
+ssize_t hs_os_read_file(const char *path, char *buf, size_t len)
+{
+    int saved = errno;
+    ssize_t total = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        total = 0;
+        while ((size_t)total + 1 < len) {
+            ssize_t n = read(fd, buf + total, len - 1 - (size_t)total);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            total += n;
+        }
+        buf[total] = '\0';
+        close(fd);
+    }
+    errno = saved;
+    return total;
+}
+
+pid_t hs_os_getpid(void)
+{
+    return getpid();
+}
+
+bool hs_os_secure_exec(void)
+{
+    return getauxval(AT_SECURE) != 0;
+}
+
+_Noreturn void hs_os_exit(int status)
+{
+    _exit(status);
+}

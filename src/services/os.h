@@ -1,0 +1,32 @@
+/* The OS layer: every system call the shim makes goes through here.
+ * Nothing in this file allocates, takes a lock or touches errno: failures are
+ * returned as values, so callers decide what errno the program sees. */
+#ifndef HS_OS_H
+#define HS_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+size_t hs_os_page_size(void);
+
+/* Anonymous private mapping of len bytes, readable and writable unless
+ * prot_none. Returns NULL on failure. */
+void *hs_os_map(size_t len, bool prot_none);
+bool hs_os_unmap(void *addr, size_t len);
+bool hs_os_protect(void *addr, size_t len, bool accessible);
+/* Replaces [addr, addr+len) by fresh PROT_NONE pages: the old contents go back
+ * to the kernel and the range stays reserved, in one system call. */
+bool hs_os_decommit(void *addr, size_t len);
+/* mremap that may move; NULL on failure. */
+void *hs_os_remap(void *addr, size_t old_len, size_t new_len);
+
+/* Reads up to len-1 bytes of a small file (/proc, /sys) into buf, NUL-ended.
+ * Returns the length read or -1. */
+ssize_t hs_os_read_file(const char *path, char *buf, size_t len);
+
+pid_t hs_os_getpid(void);
+bool hs_os_secure_exec(void);
+_Noreturn void hs_os_exit(int status);
+
+#endif

@@ -1,0 +1,131 @@
+/* The report service: gathers what the report says and sends it to the
+ * emitter of the configured format, on the configured destination.
+ *
+ * Text errors are written as they happen. In JSON a process writes exactly
+ * one object, so errors are kept (the first HS_ERRORS_KEPT of them) and go
+ * out with the exit report, or at once with the summary when an error ends
+ * the process. */
+#include "report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../config.h"
+#include "lock.h"
+#include "os.h"
+#include "report_data.h"
+#include "writer.h"
+
+static const struct hs_backend *report_backend;
+static hs_lock report_lock = HS_LOCK_INIT;
+static struct hs_error kept_errors[HS_ERRORS_KEPT];
+static size_t error_count;
+static bool json_written;
+/* Set once this process (or the parent it was forked from) has written to
+ * the report file, so later writes append instead of truncating it. */
+static bool report_started;
+
+void hs_report_init(const struct hs_backend *backend)
+{
+    report_backend = backend;
+}
+
+static void open_destination(struct hs_writer *w)
+{
+    bool per_process = hs_config.report && strstr(hs_config.report, "%p");
+    hs_writer_open(w, hs_config.report, !report_started || per_process);
+    report_started = true;
+}
+
+static void consider_block(const struct hs_block *b, void *ctx)
+{
+    struct hs_report_data *d = ctx;
+    d->live_blocks++;
+    d->live_bytes += b->size;
+    size_t i = d->largest_count;
+    if (i == HS_LARGEST_SHOWN && d->largest[i - 1].size >= b->size)
+        return;
+    if (i < HS_LARGEST_SHOWN)
+        d->largest_count++;
+    else
+        i--;
+    for (; i > 0 && d->largest[i - 1].size < b->size; i--)
+        d->largest[i] = d->largest[i - 1];
+    d->largest[i] = *b;
+}
+
+static void gather(struct hs_report_data *d)
+{
+    memset(d, 0, sizeof *d);
+    d->backend = report_backend->name;
+    d->pid = hs_os_getpid();
+    report_backend->for_each_block(consider_block, d);
+    report_backend->facts(&d->facts);
+    d->errors = kept_errors;
+    d->error_count = error_count < HS_ERRORS_KEPT ? error_count : HS_ERRORS_KEPT;
+    d->errors_dropped = error_count - d->error_count;
+}
+
+static void keep(const struct hs_error *e)
+{
+    if (error_count < HS_ERRORS_KEPT)
+        kept_errors[error_count] = *e;
+    error_count++;
+}
+
+/* Writes one error; in JSON with `final`, the whole object for the process. */
+static void write_error(const struct hs_error *e, bool final)
+{
+    struct hs_writer w;
+    keep(e);
+    if (hs_config.report_format == HS_FORMAT_TEXT) {
+        open_destination(&w);
+        hs_emit_text_error(&w, e);
+        hs_writer_close(&w);
+    } else if (final && !json_written) {
+        struct hs_report_data d;
+        gather(&d);
+        open_destination(&w);
+        hs_emit_json(&w, &d);
+        hs_writer_close(&w);
+        json_written = true;
+    }
+}
+
+void hs_heap_error(const struct hs_error *e)
+{
+    bool fatal = hs_config.on_error == HS_ON_ERROR_ABORT;
+    hs_lock_acquire(&report_lock);
+    write_error(e, fatal);
+    hs_lock_release(&report_lock);
+    if (fatal)
+        abort();
+}
+
+void hs_report_fault(const struct hs_error *e)
+{
+    /* The faulting thread may have been interrupted inside the report. */
+    bool locked = hs_lock_try(&report_lock);
+    write_error(e, true);
+    if (locked)
+        hs_lock_release(&report_lock);
+}
+
+bool hs_report_exit(void)
+{
+    struct hs_report_data d;
+    struct hs_writer w;
+    hs_lock_acquire(&report_lock);
+    gather(&d);
+    if (!json_written) {
+        open_destination(&w);
+        if (hs_config.report_format == HS_FORMAT_JSON)
+            hs_emit_json(&w, &d);
+        else
+            hs_emit_text_exit(&w, &d);
+        hs_writer_close(&w);
+        json_written = hs_config.report_format == HS_FORMAT_JSON;
+    }
+    hs_lock_release(&report_lock);
+    return d.kinds[HS_DEFINITE].blocks > 0;
+}

@@ -1,0 +1,49 @@
+/* The report service: heap errors as they happen, and the report at exit.
+ * Backends hand it facts (blocks, error kinds, addresses); it decides what
+ * is written, in which format, and where. */
+#ifndef HS_REPORT_H
+#define HS_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../backend.h"
+
+enum hs_error_kind {
+    HS_ERR_DOUBLE_FREE,
+    HS_ERR_INVALID_FREE,
+    HS_ERR_MISMATCHED_FREE,
+    HS_ERR_OVERFLOW,
+    HS_ERR_UNDERFLOW,
+    HS_ERR_USE_AFTER_FREE,
+    HS_ERR_INVALID_REALLOC,
+    HS_ERR_OUT_OF_MEMORY,
+};
+
+struct hs_error {
+    enum hs_error_kind kind;
+    uintptr_t address;      /* the pointer passed, or the faulting address */
+    const char *call;       /* what the program called: "free", "realloc"... */
+    uintptr_t pc;           /* the faulting instruction, or 0 */
+    bool has_block;         /* block describes the block involved */
+    bool block_freed;
+    struct hs_block block;
+    size_t distance;        /* faults: bytes past the end, before the start,
+                               or into the freed block */
+};
+
+/* Binds the report to the backend whose blocks it lists. */
+void hs_report_init(const struct hs_backend *backend);
+
+/* Reports a heap error, then aborts or returns as HEAPSHIM_ON_ERROR says. */
+void hs_heap_error(const struct hs_error *e);
+
+/* Reports a fault the process is about to die of (the caller re-raises the
+ * signal); safe to call from the SIGSEGV handler. */
+void hs_report_fault(const struct hs_error *e);
+
+/* Writes the exit report. Returns true if definite leaks were found. */
+bool hs_report_exit(void);
+
+#endif

@@ -1,0 +1,41 @@
+/* What the report service gathers before it writes, shared by the text and
+ * JSON emitters. */
+#ifndef HS_REPORT_DATA_H
+#define HS_REPORT_DATA_H
+
+#include <sys/types.h>
+
+#include "report.h"
+#include "writer.h"
+
+#define HS_LARGEST_SHOWN 10
+#define HS_ERRORS_KEPT 32
+
+/* The four leak kinds, as valgrind and LeakSanitizer name them. */
+enum hs_leak_kind { HS_DEFINITE, HS_INDIRECT, HS_POSSIBLE, HS_REACHABLE, HS_LEAK_KINDS };
+
+struct hs_tally {
+    size_t bytes, blocks;
+};
+
+struct hs_report_data {
+    const char *backend;
+    pid_t pid;
+    size_t live_blocks, live_bytes;
+    bool classified;                   /* by the reachability scan */
+    struct hs_tally kinds[HS_LEAK_KINDS]; /* all zero unless classified */
+    struct hs_block largest[HS_LARGEST_SHOWN]; /* biggest first */
+    size_t largest_count;
+    struct hs_backend_facts facts;
+    const struct hs_error *errors;
+    size_t error_count, errors_dropped;
+};
+
+const char *hs_error_kind_name(enum hs_error_kind kind);
+const char *hs_alloc_kind_name(enum hs_alloc_kind kind);
+
+void hs_emit_text_error(struct hs_writer *w, const struct hs_error *e);
+void hs_emit_text_exit(struct hs_writer *w, const struct hs_report_data *d);
+void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d);
+
+#endif

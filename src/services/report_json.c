@@ -1,0 +1,107 @@
+/* The JSON emitter: one object per process, with the keys interface.md
+ * lists always present (unknown values are null) and a few additions:
+ * "live", "largest_blocks", "note" and, per error, "call" and "distance". */
+#include <stddef.h>
+
+#include "fmt.h"
+#include "heapshim.h"
+#include "report_data.h"
+#include "symbolize.h"
+
+static void json_string(struct hs_writer *w, const char *s)
+{
+    if (!s) {
+        hs_writer_puts(w, "null");
+        return;
+    }
+    hs_writer_puts(w, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            hs_printf(w, "\\%c", c);
+        else if (c < 0x20)
+            hs_printf(w, "\\u%04x", c);
+        else
+            hs_writer_put(w, (const char *)&c, 1);
+    }
+    hs_writer_puts(w, "\"");
+}
+
+static void json_frame(struct hs_writer *w, uintptr_t pc)
+{
+    struct hs_frame f;
+    bool known = hs_symbolize(pc, &f);
+    hs_printf(w, "{\"pc\": \"%p\", \"module\": ", (void *)pc);
+    json_string(w, known ? f.module : NULL);
+    if (known)
+        hs_printf(w, ", \"offset\": \"0x%zx\"", (size_t)f.offset);
+    else
+        hs_writer_puts(w, ", \"offset\": null");
+    hs_writer_puts(w, ", \"function\": ");
+    json_string(w, known ? f.function : NULL);
+    hs_writer_puts(w, ", \"file\": null, \"line\": null}");
+}
+
+static void json_error(struct hs_writer *w, const struct hs_error *e)
+{
+    hs_printf(w, "    {\"kind\": \"%s\", \"address\": \"%p\", \"call\": ",
+              hs_error_kind_name(e->kind), (void *)e->address);
+    json_string(w, e->call);
+    hs_writer_puts(w, ", \"stack\": [");
+    if (e->pc)
+        json_frame(w, e->pc);
+    hs_writer_puts(w, "], \"block\": ");
+    if (e->has_block)
+        hs_printf(w, "{\"address\": \"%p\", \"bytes\": %zu, \"kind\": \"%s\", \"freed\": %s, "
+                  "\"alloc_stack\": [], \"free_stack\": []}", (void *)e->block.address,
+                  e->block.size, hs_alloc_kind_name(e->block.kind),
+                  e->block_freed ? "true" : "false");
+    else
+        hs_writer_puts(w, "null");
+    if (e->kind == HS_ERR_OVERFLOW || e->kind == HS_ERR_UNDERFLOW ||
+        e->kind == HS_ERR_USE_AFTER_FREE)
+        hs_printf(w, ", \"distance\": %zu", e->distance);
+    hs_writer_puts(w, "}");
+}
+
+static const char *const summary_keys[HS_LEAK_KINDS] = {
+    "definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable",
+};
+
+void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d)
+{
+    hs_printf(w, "{\n  \"tool\": \"heapshim\",\n  \"version\": \"%s\",\n  \"pid\": %d,\n"
+              "  \"backend\": \"%s\",\n  \"summary\": {\n", HEAPSHIM_VERSION, (int)d->pid,
+              d->backend);
+    for (int k = 0; k < HS_LEAK_KINDS; k++)
+        hs_printf(w, "    \"%s\": {\"bytes\": %zu, \"blocks\": %zu}%s\n", summary_keys[k],
+                  d->kinds[k].bytes, d->kinds[k].blocks, k + 1 < HS_LEAK_KINDS ? "," : "");
+    hs_writer_puts(w, "  },\n  \"leaks\": [],\n  \"errors\": [");
+    for (size_t i = 0; i < d->error_count; i++) {
+        hs_writer_puts(w, i ? ",\n" : "\n");
+        json_error(w, &d->errors[i]);
+    }
+    hs_writer_puts(w, d->error_count ? "\n  ],\n" : "],\n");
+    hs_printf(w, "  \"errors_not_listed\": %zu,\n", d->errors_dropped);
+    hs_printf(w, "  \"live\": {\"bytes\": %zu, \"blocks\": %zu},\n  \"largest_blocks\": [",
+              d->live_bytes, d->live_blocks);
+    for (size_t i = 0; i < d->largest_count; i++)
+        hs_printf(w, "%s{\"address\": \"%p\", \"bytes\": %zu, \"kind\": \"%s\"}", i ? ", " : "",
+                  (void *)d->largest[i].address, d->largest[i].size,
+                  hs_alloc_kind_name(d->largest[i].kind));
+    hs_writer_puts(w, "],\n  \"note\": ");
+    if (d->classified) {
+        hs_writer_puts(w, "null");
+    } else {
+        char note[512];
+        size_t n = hs_format(note, sizeof note, "reachability is not classified by the %s "
+                             "backend: the %zu blocks in use at exit are counted under \"live\" "
+                             "and none is called lost", d->backend, d->live_blocks);
+        if (d->facts.unguarded_blocks)
+            hs_format(note + n, sizeof note - n, "; guarding stopped for %zu blocks to stay "
+                      "within vm.max_map_count (%zu)", d->facts.unguarded_blocks,
+                      d->facts.map_count_limit);
+        json_string(w, note);
+    }
+    hs_writer_puts(w, "\n}\n");
+}

@@ -1,0 +1,124 @@
+/* The text emitter: every line starts with "heapshim:", or is an indented
+ * stack frame under such a line. */
+#include <stddef.h>
+
+#include "fmt.h"
+#include "report_data.h"
+#include "symbolize.h"
+
+static const char *const error_kind_names[] = {
+    [HS_ERR_DOUBLE_FREE] = "double-free",
+    [HS_ERR_INVALID_FREE] = "invalid-free",
+    [HS_ERR_MISMATCHED_FREE] = "mismatched-free",
+    [HS_ERR_OVERFLOW] = "overflow",
+    [HS_ERR_UNDERFLOW] = "underflow",
+    [HS_ERR_USE_AFTER_FREE] = "use-after-free",
+    [HS_ERR_INVALID_REALLOC] = "invalid-realloc",
+    [HS_ERR_OUT_OF_MEMORY] = "out-of-memory",
+};
+
+const char *hs_error_kind_name(enum hs_error_kind kind)
+{
+    return error_kind_names[kind];
+}
+
+const char *hs_alloc_kind_name(enum hs_alloc_kind kind)
+{
+    switch (kind) {
+    case HS_KIND_NEW: return "new";
+    case HS_KIND_NEW_ARRAY: return "new[]";
+    default: return "malloc";
+    }
+}
+
+static void text_frame(struct hs_writer *w, unsigned index, uintptr_t pc)
+{
+    struct hs_frame f;
+    hs_printf(w, "    #%u %p", index, (void *)pc);
+    if (hs_symbolize(pc, &f)) {
+        if (f.function)
+            hs_printf(w, " in %s", f.function);
+        hs_printf(w, " (%s+0x%zx)", f.module ? f.module : "?", (size_t)f.offset);
+    }
+    hs_writer_puts(w, "\n");
+}
+
+void hs_emit_text_error(struct hs_writer *w, const struct hs_error *e)
+{
+    const char *kind = hs_error_kind_name(e->kind);
+    const struct hs_block *b = &e->block;
+    switch (e->kind) {
+    case HS_ERR_OVERFLOW:
+        hs_printf(w, "heapshim: ERROR: %s: SIGSEGV on address %p, %zu byte(s) past the end of "
+                  "the %zu-byte block at %p\n", kind, (void *)e->address, e->distance,
+                  b->size, (void *)b->address);
+        break;
+    case HS_ERR_UNDERFLOW:
+        hs_printf(w, "heapshim: ERROR: %s: SIGSEGV on address %p, %zu byte(s) before the start "
+                  "of the %zu-byte block at %p\n", kind, (void *)e->address, e->distance,
+                  b->size, (void *)b->address);
+        break;
+    case HS_ERR_USE_AFTER_FREE:
+        hs_printf(w, "heapshim: ERROR: %s: SIGSEGV on address %p, %zu byte(s) into the freed "
+                  "%zu-byte block at %p\n", kind, (void *)e->address, e->distance, b->size,
+                  (void *)b->address);
+        break;
+    case HS_ERR_DOUBLE_FREE:
+        hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a %zu-byte block that was already freed\n",
+                  kind, e->call, (void *)e->address, b->size);
+        break;
+    default:
+        if (e->has_block && e->address != b->address)
+            hs_printf(w, "heapshim: ERROR: %s: %s(%p) points %zu byte(s) into the %s%zu-byte "
+                      "block at %p, not at its start\n", kind, e->call, (void *)e->address,
+                      (size_t)(e->address - b->address), e->block_freed ? "freed " : "",
+                      b->size, (void *)b->address);
+        else if (e->has_block)
+            hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a %zu-byte block that was already "
+                      "freed\n", kind, e->call, (void *)e->address, b->size);
+        else
+            hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a pointer heapshim never returned\n",
+                      kind, e->call, (void *)e->address);
+        break;
+    }
+    if (e->pc)
+        text_frame(w, 0, e->pc);
+    if (e->has_block)
+        hs_printf(w, "heapshim:   the block: %zu bytes at %p, allocated by %s%s\n", b->size,
+                  (void *)b->address, hs_alloc_kind_name(b->kind),
+                  e->block_freed ? ", freed" : "");
+    hs_printf(w, "heapshim: SUMMARY: %s\n", kind);
+}
+
+static const char *const leak_kind_labels[HS_LEAK_KINDS] = {
+    "definitely lost", "indirectly lost", "possibly lost", "still reachable",
+};
+
+void hs_emit_text_exit(struct hs_writer *w, const struct hs_report_data *d)
+{
+    hs_printf(w, "heapshim: exit report for pid %d (backend %s)\n", (int)d->pid, d->backend);
+    hs_printf(w, "heapshim: in use at exit: %'zu bytes in %'zu blocks\n", d->live_bytes,
+              d->live_blocks);
+    if (d->classified) {
+        for (int k = 0; k < HS_LEAK_KINDS; k++)
+            hs_printf(w, "heapshim:   %-16s %'zu bytes in %'zu blocks\n", leak_kind_labels[k],
+                      d->kinds[k].bytes, d->kinds[k].blocks);
+    } else if (d->live_blocks) {
+        hs_printf(w, "heapshim: reachability not classified by the %s backend: no block is "
+                  "called lost\n", d->backend);
+    }
+    if (d->largest_count) {
+        hs_printf(w, "heapshim: largest blocks in use:\n");
+        for (size_t i = 0; i < d->largest_count; i++)
+            hs_printf(w, "heapshim:   %'12zu bytes at %p (%s)\n", d->largest[i].size,
+                      (void *)d->largest[i].address, hs_alloc_kind_name(d->largest[i].kind));
+    }
+    if (d->facts.unguarded_blocks)
+        hs_printf(w, "heapshim: guarding stopped for %'zu blocks: guarding them too would have "
+                  "used more of the kernel's vm.max_map_count (%zu) than is safe; they were "
+                  "served from packed pages without a guard\n", d->facts.unguarded_blocks,
+                  d->facts.map_count_limit);
+    if (d->error_count + d->errors_dropped)
+        hs_printf(w, "heapshim: heap errors: %zu (reported above)\n",
+                  d->error_count + d->errors_dropped);
+}

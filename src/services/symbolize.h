@@ -1,0 +1,18 @@
+/* The symbolizer: what code an address belongs to. */
+#ifndef HS_SYMBOLIZE_H
+#define HS_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct hs_frame {
+    uintptr_t pc;
+    const char *module;     /* path of the object, or NULL */
+    uintptr_t offset;       /* pc - the module's load address */
+    const char *function;   /* NULL when unknown */
+};
+
+/* Fills f for pc; false if pc is in no loaded object. Does not allocate. */
+bool hs_symbolize(uintptr_t pc, struct hs_frame *f);
+
+#endif
