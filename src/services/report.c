@@ -21,9 +21,10 @@ static hs_lock report_lock = HS_LOCK_INIT;
 static struct hs_error kept_errors[HS_ERRORS_KEPT];
 static size_t error_count;
 static bool json_written;
-/* Set once this process (or the parent it was forked from) has written to
- * the report file, so later writes append instead of truncating it. */
-static bool report_started;
+/* The process that last opened the report destination: a file is truncated
+ * when first opened, and appended to after, also by a forked child unless
+ * "%p" gives the child a file of its own. */
+static pid_t report_opened_by;
 
 void hs_report_init(const struct hs_backend *backend)
 {
@@ -32,9 +33,11 @@ void hs_report_init(const struct hs_backend *backend)
 
 static void open_destination(struct hs_writer *w)
 {
+    pid_t self = hs_os_getpid();
     bool per_process = hs_config.report && strstr(hs_config.report, "%p");
-    hs_writer_open(w, hs_config.report, !report_started || per_process);
-    report_started = true;
+    bool fresh = report_opened_by == 0 || (per_process && report_opened_by != self);
+    hs_writer_open(w, hs_config.report, fresh);
+    report_opened_by = self;
 }
 
 static void consider_block(const struct hs_block *b, void *ctx)
