@@ -47,9 +47,24 @@ const struct hs_backend *hs_init(void)
     return hs_active;
 }
 
-static void fork_prepare(void) { hs_active->fork_prepare(); }
-static void fork_parent(void) { hs_active->fork_parent(); }
-static void fork_child(void) { hs_active->fork_child(); }
+/* The report's lock is taken first: writing a report takes the backend's. */
+static void fork_prepare(void)
+{
+    hs_report_fork_prepare();
+    hs_active->fork_prepare();
+}
+
+static void fork_parent(void)
+{
+    hs_active->fork_parent();
+    hs_report_fork_release();
+}
+
+static void fork_child(void)
+{
+    hs_active->fork_child();
+    hs_report_fork_release();
+}
 
 /* What may allocate or take libc's locks waits for the constructor, never
  * the first malloc, which can arrive while libc holds those locks. */

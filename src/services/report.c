@@ -114,6 +114,16 @@ void hs_report_fault(const struct hs_error *e)
         hs_lock_release(&report_lock);
 }
 
+void hs_report_fork_prepare(void)
+{
+    hs_lock_acquire(&report_lock);
+}
+
+void hs_report_fork_release(void)
+{
+    hs_lock_release(&report_lock);
+}
+
 bool hs_report_exit(void)
 {
     struct hs_report_data d;

@@ -43,6 +43,11 @@ void hs_heap_error(const struct hs_error *e);
  * signal); safe to call from the SIGSEGV handler. */
 void hs_report_fault(const struct hs_error *e);
 
+/* fork(): the report's lock is taken before and released after, in the
+ * parent and the child alike. */
+void hs_report_fork_prepare(void);
+void hs_report_fork_release(void);
+
 /* Writes the exit report. Returns true if definite leaks were found. */
 bool hs_report_exit(void);
 
