@@ -33,11 +33,13 @@ BENCH_BINS := $(BENCH_C:test/bench/%.c=$(BUILD)/bench/%)
 all: $(LIB)
 
 $(LIB): $(OBJS)
-	$(CC) $(CFLAGS) -o $@ $(OBJS) $(SHIM_LDFLAGS)
+	@echo "LINK $@"
+	@$(CC) $(CFLAGS) -o $@ $(OBJS) $(SHIM_LDFLAGS)
 
 $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SHIM_CFLAGS) -c -o $@ $<
+	@echo "CC   $<"
+	@$(CC) $(CFLAGS) $(SHIM_CFLAGS) -c -o $@ $<
 
 $(BUILD)/test/%: test/c/%.c
 	@mkdir -p $(dir $@)

@@ -31,12 +31,19 @@ enum hs_alloc_kind {
     HS_KIND_NEW_ARRAY /* operator new[] and delete[] */
 };
 
+struct hs_stack;
+
 /* A live block, as a backend describes it to the report service. */
 struct hs_block {
     uintptr_t address;
-    size_t size;      /* bytes requested */
+    size_t size;                    /* bytes requested */
     enum hs_alloc_kind kind;
     bool guarded;
+    uint32_t thread;                /* number of the allocating thread, 0 unknown */
+    const struct hs_stack *stack;   /* allocation stack, or NULL */
+    /* All the memory the backend keeps for the block (redzones, slack,
+     * guard): never a root for the reachability scan. */
+    uintptr_t extent_start, extent_end;
 };
 
 /* Where an address falls relative to a block the backend knows. */
@@ -68,6 +75,12 @@ typedef void hs_block_visitor(const struct hs_block *block, void *ctx);
 
 struct hs_backend {
     const char *name;
+    /* Called once the configuration is read, before the first block is
+     * served; it must not allocate. NULL if nothing is needed. */
+    void (*init)(void);
+    /* Called from the shim's constructor, where loading libraries and
+     * allocating are safe. NULL if nothing is needed. */
+    void (*start)(void);
     /* NULL when out of memory (the entry point sets errno). zero: the
      * block must read as zeros (calloc); fresh pages need no memset. */
     void *(*alloc)(size_t size, size_t align, enum hs_alloc_kind kind, bool zero);
@@ -89,6 +102,9 @@ struct hs_backend {
     /* Says which block addr belongs to, for a fault diagnosis; may be called
      * from a signal handler, so it must not block forever. */
     bool (*locate)(uintptr_t addr, struct hs_place *out);
+    /* Checks every live block for damage (redzones), reporting each damaged
+     * one; returns how many were. NULL when the backend cannot tell. */
+    size_t (*check_all)(void);
     /* Returns free memory to the kernel (malloc_trim); true if any was. */
     bool (*trim)(void);
     /* Facts about the backend's state for the exit report. */
@@ -104,5 +120,6 @@ struct hs_backend {
 const struct hs_backend *hs_backend_get(int backend_id);
 
 extern const struct hs_backend hs_page_backend;
+extern const struct hs_backend hs_debug_backend;
 
 #endif

@@ -32,6 +32,7 @@
 #include "../services/lock.h"
 #include "../services/os.h"
 #include "../services/pool.h"
+#include "../services/regions.h"
 #include "../services/report.h"
 #include "../services/table.h"
 
@@ -53,7 +54,6 @@ struct page_block {
 
 static struct {
     hs_lock lock;
-    bool ready;
     size_t page;
     struct hs_table blocks;
     struct hs_pool pool;
@@ -82,8 +82,7 @@ static size_t read_map_count_limit(void)
     return limit ? limit : 65530;
 }
 
-/* Called with the lock held, at the first allocation. */
-static void setup(void)
+static void page_init(void)
 {
     page.page = hs_os_page_size();
     page.map_count_limit = read_map_count_limit();
@@ -95,10 +94,9 @@ static void setup(void)
     page.quarantine_limit = hs_config.quarantine == SIZE_MAX ? DEFAULT_QUARANTINE
                                                              : hs_config.quarantine;
     page.ring_capacity = page.map_budget;
-    page.ring = hs_os_map(page.ring_capacity * sizeof *page.ring, false);
+    page.ring = hs_region_map(page.ring_capacity * sizeof *page.ring);
     if (!page.ring)
         page.ring_capacity = 0;
-    page.ready = true;
 }
 
 /* ---- quarantine ---- */
@@ -258,8 +256,6 @@ static void *page_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool
 {
     struct page_block b = {.size = size, .kind = (uint8_t)kind, .state = LIVE};
     hs_lock_acquire(&page.lock);
-    if (!page.ready)
-        setup();
     if (!place_guarded(&b, effective_align(align)) && !place_unguarded(&b, align)) {
         hs_lock_release(&page.lock);
         return NULL;
@@ -323,10 +319,15 @@ static bool page_resize(void *ptr, size_t new_size)
 
 static void block_of(const struct page_block *b, struct hs_block *out)
 {
-    out->address = b->ptr;
-    out->size = b->size;
-    out->kind = (enum hs_alloc_kind)b->kind;
-    out->guarded = b->placement == GUARDED;
+    *out = (struct hs_block){
+        .address = b->ptr,
+        .size = b->size,
+        .kind = (enum hs_alloc_kind)b->kind,
+        .guarded = b->placement == GUARDED,
+        .extent_start = b->base,
+        .extent_end = b->placement == POOLED ? b->base + hs_class_size(hs_size_class(b->span))
+                                             : b->base + b->span,
+    };
 }
 
 /* The block whose mapping holds addr, live or quarantined; lock held. */
@@ -409,7 +410,7 @@ static bool page_locate(uintptr_t addr, struct hs_place *out)
     bool locked = false;
     for (int i = 0; i < 100000 && !(locked = hs_lock_try(&page.lock)); i++)
         ;
-    const struct page_block *b = page.ready ? containing(addr) : NULL;
+    const struct page_block *b = containing(addr);
     if (b) {
         block_of(b, &out->block);
         if (b->state == FREED) {
@@ -447,6 +448,7 @@ static void page_fork_child(void) { hs_lock_reset(&page.lock); }
 
 const struct hs_backend hs_page_backend = {
     .name = "page",
+    .init = page_init,
     .alloc = page_alloc,
     .resize = page_resize,
     .remap = NULL,

@@ -7,6 +7,8 @@ const struct hs_backend *hs_backend_get(int backend_id)
     switch (backend_id) {
     case HS_BACKEND_PAGE:
         return &hs_page_backend;
+    case HS_BACKEND_DEBUG:
+        return &hs_debug_backend;
     default:
         return NULL;
     }

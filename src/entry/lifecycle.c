@@ -6,9 +6,11 @@
 #include <sched.h>
 
 #include "../config.h"
+#include "../services/depot.h"
 #include "../services/fault.h"
 #include "../services/fmt.h"
 #include "../services/os.h"
+#include "../services/regions.h"
 #include "../services/report.h"
 #include "../services/writer.h"
 #include "entry.h"
@@ -23,7 +25,7 @@ static _Noreturn void backend_not_built(void)
 {
     char why[256];
     hs_format(why, sizeof why, "the %s backend is not built yet (a later heapshim version adds "
-              "it); built backends: page", hs_backend_name(hs_config.backend));
+              "it); built backends: debug, page", hs_backend_name(hs_config.backend));
     hs_config_error("HEAPSHIM_BACKEND", hs_backend_name(hs_config.backend), why);
 }
 
@@ -38,6 +40,8 @@ const struct hs_backend *hs_init(void)
         const struct hs_backend *b = hs_backend_get(hs_config.backend);
         if (!b)
             backend_not_built();
+        if (b->init)
+            b->init();
         hs_report_init(b);
         __atomic_store_n(&hs_active, b, __ATOMIC_RELEASE);
         __atomic_store_n(&init_state, INIT_DONE, __ATOMIC_RELEASE);
@@ -47,21 +51,30 @@ const struct hs_backend *hs_init(void)
     return hs_active;
 }
 
-/* The report's lock is taken first: writing a report takes the backend's. */
+/* Every lock of the shim is held across fork(), taken in the order in which
+ * they nest: the report's (writing a report takes the backend's), the
+ * backend's, the stack depot's, and the region registry's (taken when any of
+ * the others maps memory). */
 static void fork_prepare(void)
 {
     hs_report_fork_prepare();
     hs_active->fork_prepare();
+    hs_depot_fork_prepare();
+    hs_region_fork_prepare();
 }
 
 static void fork_parent(void)
 {
+    hs_region_fork_release();
+    hs_depot_fork_release();
     hs_active->fork_parent();
     hs_report_fork_release();
 }
 
 static void fork_child(void)
 {
+    hs_region_fork_release();
+    hs_depot_fork_release();
     hs_active->fork_child();
     hs_report_fork_release();
 }
@@ -73,6 +86,8 @@ __attribute__((constructor)) static void hs_constructor(void)
     const struct hs_backend *b = hs_allocator();
     hs_writer_save_stderr();
     pthread_atfork(fork_prepare, fork_parent, fork_child);
+    if (b->start)
+        b->start();
     if (b->locate)
         hs_fault_install(b);
 }

@@ -1,7 +1,7 @@
 /* The pool: bump allocation from 1 MiB chunks, and a free list per class. */
 #include "pool.h"
 
-#include "os.h"
+#include "regions.h"
 
 #define CHUNK_SIZE ((size_t)1 << 20)
 
@@ -15,7 +15,7 @@ void *hs_pool_alloc(struct hs_pool *pool, size_t size)
     }
     size_t bytes = hs_class_size(cls);
     if ((size_t)(pool->chunk_end - pool->chunk_next) < bytes) {
-        char *chunk = hs_os_map(CHUNK_SIZE, false);
+        char *chunk = hs_region_map(CHUNK_SIZE);
         if (!chunk)
             return NULL;
         pool->chunk_next = chunk;

@@ -34,6 +34,7 @@ struct hs_report_data {
 const char *hs_error_kind_name(enum hs_error_kind kind);
 const char *hs_alloc_kind_name(enum hs_alloc_kind kind);
 
+void hs_emit_text_stack(struct hs_writer *w, const struct hs_stack *stack);
 void hs_emit_text_error(struct hs_writer *w, const struct hs_error *e);
 void hs_emit_text_exit(struct hs_writer *w, const struct hs_report_data *d);
 void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d);

@@ -30,7 +30,7 @@ static void json_string(struct hs_writer *w, const char *s)
 static void json_frame(struct hs_writer *w, uintptr_t pc)
 {
     struct hs_frame f;
-    bool known = hs_symbolize(pc, &f);
+    bool known = hs_symbolize(pc, false, &f);
     hs_printf(w, "{\"pc\": \"%p\", \"module\": ", (void *)pc);
     json_string(w, known ? f.module : NULL);
     if (known)

@@ -2,6 +2,7 @@
  * stack frame under such a line. */
 #include <stddef.h>
 
+#include "depot.h"
 #include "fmt.h"
 #include "report_data.h"
 #include "symbolize.h"
@@ -35,38 +36,71 @@ static void text_frame(struct hs_writer *w, unsigned index, uintptr_t pc)
 {
     struct hs_frame f;
     hs_printf(w, "    #%u %p", index, (void *)pc);
-    if (hs_symbolize(pc, &f)) {
+    if (hs_symbolize(pc, index > 0, &f)) {
         if (f.function)
             hs_printf(w, " in %s", f.function);
+        if (f.file)
+            hs_printf(w, " %s:%u", f.file, f.line);
         hs_printf(w, " (%s+0x%zx)", f.module ? f.module : "?", (size_t)f.offset);
     }
     hs_writer_puts(w, "\n");
 }
 
-void hs_emit_text_error(struct hs_writer *w, const struct hs_error *e)
+void hs_emit_text_stack(struct hs_writer *w, const struct hs_stack *stack)
+{
+    if (!stack) {
+        hs_writer_puts(w, "    (no stack recorded)\n");
+        return;
+    }
+    for (unsigned i = 0; i < stack->depth; i++)
+        text_frame(w, i, stack->pcs[i]);
+}
+
+static void fault_line(struct hs_writer *w, const struct hs_error *e, const char *where)
+{
+    hs_printf(w, "heapshim: ERROR: %s: SIGSEGV on address %p, %zu byte(s) %s %s%zu-byte block "
+              "at %p\n", hs_error_kind_name(e->kind), (void *)e->address, e->distance, where,
+              e->block_freed ? "freed " : "", e->block.size, (void *)e->block.address);
+}
+
+static void headline(struct hs_writer *w, const struct hs_error *e)
 {
     const char *kind = hs_error_kind_name(e->kind);
     const struct hs_block *b = &e->block;
+    bool fault = e->pc != 0;
     switch (e->kind) {
     case HS_ERR_OVERFLOW:
-        hs_printf(w, "heapshim: ERROR: %s: SIGSEGV on address %p, %zu byte(s) past the end of "
-                  "the %zu-byte block at %p\n", kind, (void *)e->address, e->distance,
-                  b->size, (void *)b->address);
-        break;
+        if (fault)
+            fault_line(w, e, "past the end of the");
+        else
+            hs_printf(w, "heapshim: ERROR: %s: %zu byte(s) past the end of the %zu-byte block at "
+                      "%p were written (found by %s)\n", kind, e->distance, b->size,
+                      (void *)b->address, e->call);
+        return;
     case HS_ERR_UNDERFLOW:
-        hs_printf(w, "heapshim: ERROR: %s: SIGSEGV on address %p, %zu byte(s) before the start "
-                  "of the %zu-byte block at %p\n", kind, (void *)e->address, e->distance,
-                  b->size, (void *)b->address);
-        break;
+        if (fault)
+            fault_line(w, e, "before the start of the");
+        else
+            hs_printf(w, "heapshim: ERROR: %s: %zu byte(s) before the start of the %zu-byte block "
+                      "at %p were written (found by %s)\n", kind, e->distance, b->size,
+                      (void *)b->address, e->call);
+        return;
     case HS_ERR_USE_AFTER_FREE:
-        hs_printf(w, "heapshim: ERROR: %s: SIGSEGV on address %p, %zu byte(s) into the freed "
-                  "%zu-byte block at %p\n", kind, (void *)e->address, e->distance, b->size,
-                  (void *)b->address);
-        break;
+        if (fault)
+            fault_line(w, e, "into the");
+        else
+            hs_printf(w, "heapshim: ERROR: %s: %zu byte(s) of the freed %zu-byte block at %p were "
+                      "written after it was freed\n", kind, e->distance, b->size,
+                      (void *)b->address);
+        return;
+    case HS_ERR_MISMATCHED_FREE:
+        hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a block allocated by %s\n", kind, e->call,
+                  (void *)e->address, hs_alloc_kind_name(b->kind));
+        return;
     case HS_ERR_DOUBLE_FREE:
         hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a %zu-byte block that was already freed\n",
                   kind, e->call, (void *)e->address, b->size);
-        break;
+        return;
     default:
         if (e->has_block && e->address != b->address)
             hs_printf(w, "heapshim: ERROR: %s: %s(%p) points %zu byte(s) into the %s%zu-byte "
@@ -79,15 +113,40 @@ void hs_emit_text_error(struct hs_writer *w, const struct hs_error *e)
         else
             hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a pointer heapshim never returned\n",
                       kind, e->call, (void *)e->address);
-        break;
+        return;
     }
+}
+
+static void thread_words(struct hs_writer *w, uint32_t thread)
+{
+    if (thread)
+        hs_printf(w, " in thread T%u", thread);
+}
+
+void hs_emit_text_error(struct hs_writer *w, const struct hs_error *e)
+{
+    headline(w, e);
     if (e->pc)
         text_frame(w, 0, e->pc);
-    if (e->has_block)
-        hs_printf(w, "heapshim:   the block: %zu bytes at %p, allocated by %s%s\n", b->size,
-                  (void *)b->address, hs_alloc_kind_name(b->kind),
-                  e->block_freed ? ", freed" : "");
-    hs_printf(w, "heapshim: SUMMARY: %s\n", kind);
+    else if (e->stack)
+        hs_emit_text_stack(w, e->stack);
+    if (e->has_block) {
+        const struct hs_block *b = &e->block;
+        hs_printf(w, "heapshim:   the block: %zu bytes at %p, allocated by %s", b->size,
+                  (void *)b->address, hs_alloc_kind_name(b->kind));
+        thread_words(w, b->thread);
+        hs_writer_puts(w, b->stack ? ":\n" : "\n");
+        if (b->stack)
+            hs_emit_text_stack(w, b->stack);
+        if (e->block_freed) {
+            hs_writer_puts(w, "heapshim:   freed");
+            thread_words(w, e->free_thread);
+            hs_writer_puts(w, e->free_stack ? ":\n" : "\n");
+            if (e->free_stack)
+                hs_emit_text_stack(w, e->free_stack);
+        }
+    }
+    hs_printf(w, "heapshim: SUMMARY: %s\n", hs_error_kind_name(e->kind));
 }
 
 static const char *const leak_kind_labels[HS_LEAK_KINDS] = {

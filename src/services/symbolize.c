@@ -19,17 +19,16 @@ static const char *executable_path(void)
     return path[0] ? path : NULL;
 }
 
-bool hs_symbolize(uintptr_t pc, struct hs_frame *f)
+bool hs_symbolize(uintptr_t pc, bool return_address, struct hs_frame *f)
 {
     Dl_info info;
-    f->pc = pc;
-    f->module = NULL;
-    f->offset = 0;
-    f->function = NULL;
+    *f = (struct hs_frame){.pc = pc};
+    if (return_address)
+        pc--;
     if (!dladdr((void *)pc, &info))
         return false;
     f->module = info.dli_fname && info.dli_fname[0] ? info.dli_fname : executable_path();
-    f->offset = pc - (uintptr_t)info.dli_fbase;
+    f->offset = f->pc - (uintptr_t)info.dli_fbase;
     if (info.dli_sname && (uintptr_t)info.dli_saddr <= pc)
         f->function = info.dli_sname;
     return true;

@@ -10,9 +10,13 @@ struct hs_frame {
     const char *module;     /* path of the object, or NULL */
     uintptr_t offset;       /* pc - the module's load address */
     const char *function;   /* NULL when unknown */
+    const char *file;       /* source file, or NULL */
+    unsigned line;
 };
 
-/* Fills f for pc; false if pc is in no loaded object. Does not allocate. */
-bool hs_symbolize(uintptr_t pc, struct hs_frame *f);
+/* Fills f for pc; false if pc is in no loaded object. return_address: pc is
+ * where a call returns to, so the call itself is just before it. Does not
+ * allocate. */
+bool hs_symbolize(uintptr_t pc, bool return_address, struct hs_frame *f);
 
 #endif

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "os.h"
+#include "regions.h"
 
 static inline uintptr_t *slot_key(const struct hs_table *t, size_t i)
 {
@@ -35,7 +35,7 @@ void *hs_table_find(const struct hs_table *t, uintptr_t key)
 static bool grow(struct hs_table *t)
 {
     size_t capacity = t->capacity ? t->capacity * 2 : 4096;
-    char *slots = hs_os_map(capacity * t->entry_size, false);
+    char *slots = hs_region_map(capacity * t->entry_size);
     if (!slots)
         return false;
     struct hs_table bigger = {slots, t->entry_size, capacity, 0};
@@ -45,7 +45,7 @@ static bool grow(struct hs_table *t)
             memcpy(hs_table_insert(&bigger, *k), k, t->entry_size);
     }
     if (t->slots)
-        hs_os_unmap(t->slots, t->capacity * t->entry_size);
+        hs_region_unmap(t->slots, t->capacity * t->entry_size);
     *t = bigger;
     return true;
 }

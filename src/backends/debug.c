@@ -1,0 +1,526 @@
+/* The debug backend: every live block recorded with its allocation stack,
+ * and every misuse caught with the stacks that explain it.
+ *
+ * A block sits in a slot between two redzones:
+ *
+ *     slot            ptr              ptr+size                 slot_end
+ *     | left redzone  | the block      | right redzone (>= 16)  |
+ *
+ * Redzones are filled with patterns and checked on free, on realloc and at
+ * exit, so an overflow or underflow is reported with the number of bytes
+ * written. Fresh memory from malloc is filled with a non-zero pattern. Freed
+ * blocks are filled with another pattern and held in a quarantine bounded in
+ * bytes (HEAPSHIM_QUARANTINE); when one leaves it the pattern is checked, so
+ * a write after free is reported with the allocation and free stacks.
+ *
+ * Records live out of band, in block tables sharded by address, each with
+ * its own lock, so a corrupted heap cannot corrupt them and threads do not
+ * serialise on one lock. Slots come from pools chosen by thread (a block
+ * freed by another thread goes back to the pool it came from) or, when
+ * large, from mappings of their own.
+ *
+ * Locks are never nested except in fork_prepare, which takes them all; a
+ * report is written only after every lock is released, since writing one
+ * enumerates the blocks. */
+#include <string.h>
+
+#include "../backend.h"
+#include "../config.h"
+#include "../services/check.h"
+#include "../services/depot.h"
+#include "../services/lock.h"
+#include "../services/os.h"
+#include "../services/pool.h"
+#include "../services/regions.h"
+#include "../services/report.h"
+#include "../services/stack.h"
+#include "../services/table.h"
+#include "../services/thread.h"
+
+#define REDZONE 16
+#define FILL_FRESH 0xbe
+#define FILL_FREED 0xfd
+#define FILL_LEFT 0xfa
+#define FILL_RIGHT 0xfb
+#define SHARDS 64
+#define POOLS 8
+#define MAPPED 0xff          /* pool number of a slot mapped on its own */
+#define DEFAULT_QUARANTINE ((size_t)64 << 20)
+#define QUARANTINE_SLOTS ((size_t)1 << 20)
+
+enum state { LIVE, FREED };
+
+struct debug_block {
+    uintptr_t ptr;           /* key: the address the program holds */
+    size_t size;
+    uintptr_t slot;
+    size_t slot_size;        /* bytes asked of the pool, or mapping length */
+    const struct hs_stack *alloc_stack, *free_stack;
+    uint32_t thread, free_thread;
+    uint8_t kind, state, pool;
+};
+
+struct shard {
+    hs_lock lock;
+    struct hs_table blocks;
+} __attribute__((aligned(64)));
+
+struct locked_pool {
+    hs_lock lock;
+    struct hs_pool pool;
+} __attribute__((aligned(64)));
+
+static struct shard shards[SHARDS];
+static struct locked_pool pools[POOLS];
+
+struct quarantined {
+    uintptr_t ptr;
+    size_t size;
+};
+
+static struct {
+    hs_lock lock;
+    struct quarantined *ring;   /* freed blocks, oldest first */
+    size_t head, count;
+    size_t bytes, limit;
+} quarantine = {.lock = HS_LOCK_INIT};
+
+static inline struct shard *shard_of(uintptr_t ptr)
+{
+    return &shards[(ptr >> 4) * 0x9e3779b97f4a7c15ull >> 58];
+}
+
+static inline uintptr_t align_up(uintptr_t x, size_t a) { return (x + a - 1) & ~(uintptr_t)(a - 1); }
+
+static const struct hs_stack *capture(void)
+{
+    uintptr_t pcs[HS_STACK_MAX];
+    unsigned depth = hs_stack_capture(pcs, hs_config.stack_depth);
+    return hs_depot_put(pcs, depth);
+}
+
+static uintptr_t slot_end(const struct debug_block *b)
+{
+    if (b->pool == MAPPED)
+        return b->slot + b->slot_size;
+    return b->slot + hs_class_size(hs_size_class(b->slot_size));
+}
+
+static void block_of(const struct debug_block *b, struct hs_block *out)
+{
+    *out = (struct hs_block){
+        .address = b->ptr,
+        .size = b->size,
+        .kind = (enum hs_alloc_kind)b->kind,
+        .thread = b->thread,
+        .stack = b->alloc_stack,
+        .extent_start = b->slot,
+        .extent_end = slot_end(b),
+    };
+}
+
+/* Fills in the block part of an error report. */
+static void describe(struct hs_error *e, const struct debug_block *b)
+{
+    e->has_block = true;
+    e->block_freed = b->state == FREED;
+    block_of(b, &e->block);
+    e->free_stack = b->free_stack;
+    e->free_thread = b->free_thread;
+}
+
+/* ---- slots ---- */
+
+static bool get_slot(struct debug_block *b, size_t need)
+{
+    if (need <= HS_CLASS_MAX_SIZE) {
+        struct locked_pool *p = &pools[hs_thread_number() % POOLS];
+        hs_lock_acquire(&p->lock);
+        void *slot = hs_pool_alloc(&p->pool, need);
+        hs_lock_release(&p->lock);
+        if (!slot)
+            return false;
+        b->pool = (uint8_t)(p - pools);
+        b->slot = (uintptr_t)slot;
+        b->slot_size = need;
+        return true;
+    }
+    size_t len = align_up(need, hs_os_page_size());
+    void *map = hs_os_map(len, false);
+    if (!map)
+        return false;
+    b->pool = MAPPED;
+    b->slot = (uintptr_t)map;
+    b->slot_size = len;
+    return true;
+}
+
+static void put_slot(const struct debug_block *b)
+{
+    if (b->pool == MAPPED) {
+        hs_os_unmap((void *)b->slot, b->slot_size);
+        return;
+    }
+    struct locked_pool *p = &pools[b->pool];
+    hs_lock_acquire(&p->lock);
+    hs_pool_free(&p->pool, (void *)b->slot, b->slot_size);
+    hs_lock_release(&p->lock);
+}
+
+/* ---- redzones and fill patterns ---- */
+
+/* How many bytes of [start, end) differ from fill. */
+static size_t damaged_bytes(uintptr_t start, uintptr_t end, unsigned char fill)
+{
+    size_t damaged = 0;
+    for (const unsigned char *p = (const unsigned char *)start; p < (const unsigned char *)end; p++)
+        damaged += *p != fill;
+    return damaged;
+}
+
+/* Reports a block's damaged redzones; lock not held, b a copy. Returns the
+ * number of redzones damaged (0 to 2). */
+static int check_redzones(const struct debug_block *b, const char *call,
+                          const struct hs_stack *stack)
+{
+    int damaged = 0;
+    size_t before = damaged_bytes(b->slot, b->ptr, FILL_LEFT);
+    size_t after = damaged_bytes(b->ptr + b->size, slot_end(b), FILL_RIGHT);
+    if (before) {
+        struct hs_error e = {.kind = HS_ERR_UNDERFLOW, .address = b->ptr, .call = call,
+                             .stack = stack, .thread = hs_thread_number(), .distance = before};
+        describe(&e, b);
+        hs_heap_error(&e);
+        damaged++;
+    }
+    if (after) {
+        struct hs_error e = {.kind = HS_ERR_OVERFLOW, .address = b->ptr, .call = call,
+                             .stack = stack, .thread = hs_thread_number(), .distance = after};
+        describe(&e, b);
+        hs_heap_error(&e);
+        damaged++;
+    }
+    return damaged;
+}
+
+/* ---- the quarantine ---- */
+
+static void setup_quarantine(void)
+{
+    quarantine.limit = hs_config.quarantine == SIZE_MAX ? DEFAULT_QUARANTINE : hs_config.quarantine;
+    quarantine.ring = hs_region_map(QUARANTINE_SLOTS * sizeof *quarantine.ring);
+}
+
+/* A block leaves the quarantine: its freed pattern is checked, then its
+ * record and slot go. */
+static void release_from_quarantine(uintptr_t ptr)
+{
+    struct shard *s = shard_of(ptr);
+    hs_lock_acquire(&s->lock);
+    struct debug_block *found = hs_table_find(&s->blocks, ptr);
+    HS_ASSERT(found && found->state == FREED);
+    struct debug_block b = *found;
+    hs_table_remove(&s->blocks, found);
+    hs_lock_release(&s->lock);
+    size_t written = damaged_bytes(b.ptr, b.ptr + b.size, FILL_FREED);
+    if (written) {
+        struct hs_error e = {.kind = HS_ERR_USE_AFTER_FREE, .address = b.ptr,
+                             .call = "free", .distance = written};
+        describe(&e, &b);
+        hs_heap_error(&e);
+    }
+    put_slot(&b);
+}
+
+/* Lock held: takes the oldest block out. */
+static uintptr_t take_oldest(void)
+{
+    struct quarantined oldest = quarantine.ring[quarantine.head];
+    quarantine.head = (quarantine.head + 1) % QUARANTINE_SLOTS;
+    quarantine.count--;
+    quarantine.bytes -= oldest.size;
+    return oldest.ptr;
+}
+
+/* Takes a freed block in; blocks pushed out are released after the lock. */
+static void enter_quarantine(uintptr_t ptr, size_t size)
+{
+    uintptr_t evicted[16];
+    size_t evicted_count = 0;
+    hs_lock_acquire(&quarantine.lock);
+    if (!quarantine.ring) {
+        hs_lock_release(&quarantine.lock);
+        release_from_quarantine(ptr);
+        return;
+    }
+    if (quarantine.count == QUARANTINE_SLOTS)
+        evicted[evicted_count++] = take_oldest();
+    quarantine.ring[(quarantine.head + quarantine.count) % QUARANTINE_SLOTS] =
+        (struct quarantined){ptr, size};
+    quarantine.count++;
+    quarantine.bytes += size;
+    while (quarantine.bytes > quarantine.limit && evicted_count < 16)
+        evicted[evicted_count++] = take_oldest();
+    hs_lock_release(&quarantine.lock);
+    for (size_t i = 0; i < evicted_count; i++)
+        release_from_quarantine(evicted[i]);
+}
+
+/* ---- the interface ---- */
+
+static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
+{
+    struct debug_block b = {
+        .size = size,
+        .alloc_stack = capture(),
+        .thread = hs_thread_number(),
+        .kind = (uint8_t)kind,
+        .state = LIVE,
+    };
+    size_t need = REDZONE + (align - HS_MIN_ALIGN) + size + REDZONE;
+    if (!get_slot(&b, need))
+        return NULL;
+    b.ptr = align_up(b.slot + REDZONE, align);
+    memset((void *)b.slot, FILL_LEFT, b.ptr - b.slot);
+    if (!zero)
+        memset((void *)b.ptr, FILL_FRESH, size);
+    else if (b.pool != MAPPED)
+        memset((void *)b.ptr, 0, size);
+    memset((void *)(b.ptr + size), FILL_RIGHT, slot_end(&b) - (b.ptr + size));
+
+    struct shard *s = shard_of(b.ptr);
+    hs_lock_acquire(&s->lock);
+    struct debug_block *entry = hs_table_insert(&s->blocks, b.ptr);
+    if (entry)
+        *entry = b;
+    hs_lock_release(&s->lock);
+    if (!entry) {
+        put_slot(&b);
+        return NULL;
+    }
+    return (void *)b.ptr;
+}
+
+/* Any block whose slot holds addr (an interior pointer, say); NULL if none.
+ * Takes each shard's lock in turn: a slow path, for error reports only. */
+static bool find_containing(uintptr_t addr, struct debug_block *out)
+{
+    for (int i = 0; i < SHARDS; i++) {
+        struct shard *s = &shards[i];
+        hs_lock_acquire(&s->lock);
+        size_t cursor = 0;
+        const struct debug_block *b;
+        while ((b = hs_table_next(&s->blocks, &cursor))) {
+            if (addr >= b->slot && addr < slot_end(b)) {
+                *out = *b;
+                hs_lock_release(&s->lock);
+                return true;
+            }
+        }
+        hs_lock_release(&s->lock);
+    }
+    return false;
+}
+
+static void report_bad_pointer(void *ptr, const char *call, bool is_free,
+                               const struct hs_stack *stack)
+{
+    struct hs_error e = {.address = (uintptr_t)ptr, .call = call, .stack = stack,
+                         .thread = hs_thread_number()};
+    struct debug_block b;
+    struct shard *s = shard_of((uintptr_t)ptr);
+    hs_lock_acquire(&s->lock);
+    const struct debug_block *found = hs_table_find(&s->blocks, (uintptr_t)ptr);
+    bool freed = found && found->state == FREED;
+    if (found)
+        b = *found;
+    hs_lock_release(&s->lock);
+    if (freed) {
+        e.kind = is_free ? HS_ERR_DOUBLE_FREE : HS_ERR_INVALID_REALLOC;
+        describe(&e, &b);
+    } else {
+        e.kind = is_free ? HS_ERR_INVALID_FREE : HS_ERR_INVALID_REALLOC;
+        if (find_containing((uintptr_t)ptr, &b))
+            describe(&e, &b);
+    }
+    hs_heap_error(&e);
+}
+
+static void debug_report_invalid(void *ptr, const char *call)
+{
+    report_bad_pointer(ptr, call, false, capture());
+}
+
+static const char *release_call(enum hs_alloc_kind kind)
+{
+    return kind == HS_KIND_NEW ? "delete" : kind == HS_KIND_NEW_ARRAY ? "delete[]" : "free";
+}
+
+static void debug_free(void *ptr, enum hs_alloc_kind kind)
+{
+    const struct hs_stack *stack = capture();
+    struct shard *s = shard_of((uintptr_t)ptr);
+    hs_lock_acquire(&s->lock);
+    struct debug_block *found = hs_table_find(&s->blocks, (uintptr_t)ptr);
+    if (!found || found->state != LIVE) {
+        hs_lock_release(&s->lock);
+        report_bad_pointer(ptr, release_call(kind), true, stack);
+        return;
+    }
+    found->state = FREED;
+    found->free_stack = stack;
+    found->free_thread = hs_thread_number();
+    struct debug_block b = *found;
+    hs_lock_release(&s->lock);
+
+    if (b.kind != kind) {
+        struct hs_error e = {.kind = HS_ERR_MISMATCHED_FREE, .address = b.ptr,
+                             .call = release_call(kind), .stack = stack,
+                             .thread = b.free_thread, .released_as = kind};
+        describe(&e, &b);
+        e.block_freed = false;
+        hs_heap_error(&e);
+    }
+    check_redzones(&b, release_call(kind), stack);
+    memset((void *)b.ptr, FILL_FREED, b.size);
+    enter_quarantine(b.ptr, b.size);
+}
+
+static size_t debug_usable_size(const void *ptr)
+{
+    struct shard *s = shard_of((uintptr_t)ptr);
+    hs_lock_acquire(&s->lock);
+    const struct debug_block *b = hs_table_find(&s->blocks, (uintptr_t)ptr);
+    size_t usable = b && b->state == LIVE ? b->size : HS_NOT_LIVE;
+    hs_lock_release(&s->lock);
+    return usable;
+}
+
+/* In place while the slot keeps a full right redzone. A damaged redzone
+ * refuses, so that the free which follows reports it. */
+static bool debug_resize(void *ptr, size_t new_size)
+{
+    bool done = false;
+    struct shard *s = shard_of((uintptr_t)ptr);
+    hs_lock_acquire(&s->lock);
+    struct debug_block *b = hs_table_find(&s->blocks, (uintptr_t)ptr);
+    if (b && b->state == LIVE && new_size <= slot_end(b) - b->ptr - REDZONE &&
+        damaged_bytes(b->ptr + b->size, slot_end(b), FILL_RIGHT) == 0) {
+        if (new_size > b->size)
+            memset((void *)(b->ptr + b->size), FILL_FRESH, new_size - b->size);
+        else
+            memset((void *)(b->ptr + new_size), FILL_RIGHT, b->size - new_size);
+        b->size = new_size;
+        done = true;
+    }
+    hs_lock_release(&s->lock);
+    return done;
+}
+
+static void debug_for_each_block(hs_block_visitor *visit, void *ctx)
+{
+    struct hs_block block;
+    for (int i = 0; i < SHARDS; i++) {
+        struct shard *s = &shards[i];
+        hs_lock_acquire(&s->lock);
+        size_t cursor = 0;
+        const struct debug_block *b;
+        while ((b = hs_table_next(&s->blocks, &cursor))) {
+            if (b->state == LIVE) {
+                block_of(b, &block);
+                visit(&block, ctx);
+            }
+        }
+        hs_lock_release(&s->lock);
+    }
+}
+
+/* Checks the live blocks of one shard at a time, copying out the damaged
+ * ones so they can be reported with no lock held. */
+static size_t debug_check_all(void)
+{
+    size_t damaged = 0;
+    struct debug_block bad[32];
+    for (int i = 0; i < SHARDS; i++) {
+        struct shard *s = &shards[i];
+        size_t cursor = 0, bad_count = 0;
+        const struct debug_block *b;
+        hs_lock_acquire(&s->lock);
+        while ((b = hs_table_next(&s->blocks, &cursor)) && bad_count < 32)
+            if (b->state == LIVE && (damaged_bytes(b->slot, b->ptr, FILL_LEFT) ||
+                                     damaged_bytes(b->ptr + b->size, slot_end(b), FILL_RIGHT)))
+                bad[bad_count++] = *b;
+        hs_lock_release(&s->lock);
+        for (size_t k = 0; k < bad_count; k++)
+            damaged += check_redzones(&bad[k], "check", NULL) > 0;
+    }
+    return damaged;
+}
+
+static void debug_facts(struct hs_backend_facts *out)
+{
+    hs_lock_acquire(&quarantine.lock);
+    out->quarantined_blocks = quarantine.count;
+    out->quarantined_bytes = quarantine.bytes;
+    hs_lock_release(&quarantine.lock);
+}
+
+static void debug_fork_prepare(void)
+{
+    hs_lock_acquire(&quarantine.lock);
+    for (int i = 0; i < SHARDS; i++)
+        hs_lock_acquire(&shards[i].lock);
+    for (int i = 0; i < POOLS; i++)
+        hs_lock_acquire(&pools[i].lock);
+}
+
+static void debug_fork_parent(void)
+{
+    for (int i = 0; i < POOLS; i++)
+        hs_lock_release(&pools[i].lock);
+    for (int i = 0; i < SHARDS; i++)
+        hs_lock_release(&shards[i].lock);
+    hs_lock_release(&quarantine.lock);
+}
+
+static void debug_fork_child(void)
+{
+    for (int i = 0; i < POOLS; i++)
+        hs_lock_reset(&pools[i].lock);
+    for (int i = 0; i < SHARDS; i++)
+        hs_lock_reset(&shards[i].lock);
+    hs_lock_reset(&quarantine.lock);
+}
+
+static void debug_init(void)
+{
+    for (int i = 0; i < SHARDS; i++)
+        shards[i].blocks = (struct hs_table)HS_TABLE_INIT(struct debug_block);
+    setup_quarantine();
+}
+
+static void debug_start(void)
+{
+    if (hs_config.stack_depth)
+        hs_stack_enable();
+}
+
+const struct hs_backend hs_debug_backend = {
+    .name = "debug",
+    .init = debug_init,
+    .start = debug_start,
+    .alloc = debug_alloc,
+    .resize = debug_resize,
+    .remap = NULL,
+    .free = debug_free,
+    .usable_size = debug_usable_size,
+    .report_invalid = debug_report_invalid,
+    .for_each_block = debug_for_each_block,
+    .locate = NULL,
+    .check_all = debug_check_all,
+    .trim = NULL,
+    .facts = debug_facts,
+    .fork_prepare = debug_fork_prepare,
+    .fork_parent = debug_fork_parent,
+    .fork_child = debug_fork_child,
+};
