@@ -4,7 +4,7 @@
 CC       ?= gcc
 CXX      ?= g++
 BUILD    := build
-BACKENDS := page
+BACKENDS := debug page
 
 # -fno-builtin-*: the compiler must not turn code inside the shim back into
 # calls to the functions it defines (malloc + memset into calloc, say).

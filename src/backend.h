@@ -39,6 +39,7 @@ struct hs_block {
     size_t size;                    /* bytes requested */
     enum hs_alloc_kind kind;
     bool guarded;
+    bool ignored;                   /* never reported as a leak */
     uint32_t thread;                /* number of the allocating thread, 0 unknown */
     const struct hs_stack *stack;   /* allocation stack, or NULL */
     /* All the memory the backend keeps for the block (redzones, slack,
@@ -96,8 +97,8 @@ struct hs_backend {
     /* ptr, given to `call`, is not a live block (usable_size said so):
      * report the error that fits (freed before, or never allocated). */
     void (*report_invalid)(void *ptr, const char *call);
-    /* Calls visit for every live block, with the backend's tables locked:
-     * visit must not allocate. */
+    /* Calls visit for every live block. The caller holds the backend still
+     * (fork_prepare) meanwhile, so visit must not allocate. */
     void (*for_each_block)(hs_block_visitor *visit, void *ctx);
     /* Says which block addr belongs to, for a fault diagnosis; may be called
      * from a signal handler, so it must not block forever. */
@@ -110,7 +111,8 @@ struct hs_backend {
     /* Facts about the backend's state for the exit report. */
     void (*facts)(struct hs_backend_facts *out);
     /* fork(): take every lock before, release after in the parent, and make
-     * the state consistent for the single thread of the child. */
+     * the state consistent for the single thread of the child. The report
+     * also uses prepare and parent to hold the heap still while it looks. */
     void (*fork_prepare)(void);
     void (*fork_parent)(void);
     void (*fork_child)(void);

@@ -58,6 +58,7 @@ struct debug_block {
     const struct hs_stack *alloc_stack, *free_stack;
     uint32_t thread, free_thread;
     uint8_t kind, state, pool;
+    bool ignored;
 };
 
 struct shard {
@@ -112,6 +113,7 @@ static void block_of(const struct debug_block *b, struct hs_block *out)
         .address = b->ptr,
         .size = b->size,
         .kind = (enum hs_alloc_kind)b->kind,
+        .ignored = b->ignored,
         .thread = b->thread,
         .stack = b->alloc_stack,
         .extent_start = b->slot,
@@ -276,6 +278,7 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
         .thread = hs_thread_number(),
         .kind = (uint8_t)kind,
         .state = LIVE,
+        .ignored = hs_thread_ignoring > 0,
     };
     size_t need = REDZONE + (align - HS_MIN_ALIGN) + size + REDZONE;
     if (!get_slot(&b, need))
@@ -421,17 +424,14 @@ static void debug_for_each_block(hs_block_visitor *visit, void *ctx)
 {
     struct hs_block block;
     for (int i = 0; i < SHARDS; i++) {
-        struct shard *s = &shards[i];
-        hs_lock_acquire(&s->lock);
         size_t cursor = 0;
         const struct debug_block *b;
-        while ((b = hs_table_next(&s->blocks, &cursor))) {
+        while ((b = hs_table_next(&shards[i].blocks, &cursor))) {
             if (b->state == LIVE) {
                 block_of(b, &block);
                 visit(&block, ctx);
             }
         }
-        hs_lock_release(&s->lock);
     }
 }
 
@@ -501,8 +501,11 @@ static void debug_init(void)
 
 static void debug_start(void)
 {
-    if (hs_config.stack_depth)
+    if (hs_config.stack_depth) {
+        hs_thread_ignoring++; /* what the loader allocates for the unwinder */
         hs_stack_enable();
+        hs_thread_ignoring--;
+    }
 }
 
 const struct hs_backend hs_debug_backend = {

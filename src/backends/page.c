@@ -35,6 +35,7 @@
 #include "../services/regions.h"
 #include "../services/report.h"
 #include "../services/table.h"
+#include "../services/thread.h"
 
 enum placement { GUARDED, POOLED, MAPPED };
 enum state { LIVE, FREED };
@@ -47,6 +48,7 @@ struct page_block {
     uint8_t kind;     /* enum hs_alloc_kind */
     uint8_t state;    /* enum state */
     uint8_t placement;
+    bool ignored;     /* allocated in an ignore scope */
 };
 
 /* Default quarantine: address space only, as freed pages are decommitted. */
@@ -254,7 +256,8 @@ static void release_placement(const struct page_block *b)
 
 static void *page_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
-    struct page_block b = {.size = size, .kind = (uint8_t)kind, .state = LIVE};
+    struct page_block b = {.size = size, .kind = (uint8_t)kind, .state = LIVE,
+                           .ignored = hs_thread_ignoring > 0};
     hs_lock_acquire(&page.lock);
     if (!place_guarded(&b, effective_align(align)) && !place_unguarded(&b, align)) {
         hs_lock_release(&page.lock);
@@ -324,6 +327,7 @@ static void block_of(const struct page_block *b, struct hs_block *out)
         .size = b->size,
         .kind = (enum hs_alloc_kind)b->kind,
         .guarded = b->placement == GUARDED,
+        .ignored = b->ignored,
         .extent_start = b->base,
         .extent_end = b->placement == POOLED ? b->base + hs_class_size(hs_size_class(b->span))
                                              : b->base + b->span,
@@ -390,7 +394,6 @@ static void page_free(void *ptr, enum hs_alloc_kind kind)
 
 static void page_for_each_block(hs_block_visitor *visit, void *ctx)
 {
-    hs_lock_acquire(&page.lock);
     size_t cursor = 0;
     const struct page_block *b;
     struct hs_block block;
@@ -400,7 +403,6 @@ static void page_for_each_block(hs_block_visitor *visit, void *ctx)
             visit(&block, ctx);
         }
     }
-    hs_lock_release(&page.lock);
 }
 
 /* Called from the SIGSEGV handler: wait a little for the lock, then read the

@@ -25,7 +25,10 @@ static void count_block(const struct hs_block *b, void *ctx)
 static struct usage current_usage(void)
 {
     struct usage u = {0, 0};
-    hs_allocator()->for_each_block(count_block, &u);
+    const struct hs_backend *b = hs_allocator();
+    b->fork_prepare();
+    b->for_each_block(count_block, &u);
+    b->fork_parent();
     return u;
 }
 

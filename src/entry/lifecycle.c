@@ -12,6 +12,8 @@
 #include "../services/os.h"
 #include "../services/regions.h"
 #include "../services/report.h"
+#include "../services/scan.h"
+#include "../services/suppress.h"
 #include "../services/writer.h"
 #include "entry.h"
 #include "heapshim.h"
@@ -85,6 +87,9 @@ __attribute__((constructor)) static void hs_constructor(void)
 {
     const struct hs_backend *b = hs_allocator();
     hs_writer_save_stderr();
+    hs_scan_init();
+    if (hs_config.suppressions)
+        hs_suppressions_load(hs_config.suppressions);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     if (b->start)
         b->start();
@@ -98,7 +103,9 @@ __attribute__((destructor)) static void hs_destructor(void)
 {
     if (!hs_active)
         return;
-    if (hs_report_exit() && hs_config.leak_exitcode)
+    /* Everything of the shim's on this stack lies below this frame. */
+    uintptr_t boundary = (uintptr_t)__builtin_frame_address(0);
+    if (hs_report_exit(boundary) && hs_config.leak_exitcode)
         hs_os_exit(hs_config.leak_exitcode);
 }
 

@@ -40,29 +40,12 @@ static void open_destination(struct hs_writer *w)
     report_opened_by = self;
 }
 
-static void consider_block(const struct hs_block *b, void *ctx)
-{
-    struct hs_report_data *d = ctx;
-    d->live_blocks++;
-    d->live_bytes += b->size;
-    size_t i = d->largest_count;
-    if (i == HS_LARGEST_SHOWN && d->largest[i - 1].size >= b->size)
-        return;
-    if (i < HS_LARGEST_SHOWN)
-        d->largest_count++;
-    else
-        i--;
-    for (; i > 0 && d->largest[i - 1].size < b->size; i--)
-        d->largest[i] = d->largest[i - 1];
-    d->largest[i] = *b;
-}
-
-static void gather(struct hs_report_data *d)
+static void gather(struct hs_report_data *d, uintptr_t stack_boundary)
 {
     memset(d, 0, sizeof *d);
     d->backend = report_backend->name;
     d->pid = hs_os_getpid();
-    report_backend->for_each_block(consider_block, d);
+    hs_leaks_gather(d, report_backend, stack_boundary);
     report_backend->facts(&d->facts);
     d->errors = kept_errors;
     d->error_count = error_count < HS_ERRORS_KEPT ? error_count : HS_ERRORS_KEPT;
@@ -87,10 +70,11 @@ static void write_error(const struct hs_error *e, bool final)
         hs_writer_close(&w);
     } else if (final && !json_written) {
         struct hs_report_data d;
-        gather(&d);
+        gather(&d, (uintptr_t)__builtin_frame_address(0));
         open_destination(&w);
         hs_emit_json(&w, &d);
         hs_writer_close(&w);
+        hs_leaks_release(&d);
         json_written = true;
     }
 }
@@ -124,12 +108,14 @@ void hs_report_fork_release(void)
     hs_lock_release(&report_lock);
 }
 
-bool hs_report_exit(void)
+bool hs_report_exit(uintptr_t stack_boundary)
 {
     struct hs_report_data d;
     struct hs_writer w;
+    if (report_backend->check_all)
+        report_backend->check_all();
     hs_lock_acquire(&report_lock);
-    gather(&d);
+    gather(&d, stack_boundary);
     if (!json_written) {
         open_destination(&w);
         if (hs_config.report_format == HS_FORMAT_JSON)
@@ -139,6 +125,7 @@ bool hs_report_exit(void)
         hs_writer_close(&w);
         json_written = hs_config.report_format == HS_FORMAT_JSON;
     }
+    hs_leaks_release(&d);
     hs_lock_release(&report_lock);
     return d.kinds[HS_DEFINITE].blocks > 0;
 }

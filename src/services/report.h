@@ -54,7 +54,9 @@ void hs_report_fault(const struct hs_error *e);
 void hs_report_fork_prepare(void);
 void hs_report_fork_release(void);
 
-/* Writes the exit report. Returns true if definite leaks were found. */
-bool hs_report_exit(void);
+/* Writes the exit report. Returns true if definite leaks were found (and
+ * not suppressed). stack_boundary: the calling thread's stack below this
+ * address belongs to the shim and is no root. */
+bool hs_report_exit(uintptr_t stack_boundary);
 
 #endif

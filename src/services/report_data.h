@@ -6,16 +6,22 @@
 #include <sys/types.h>
 
 #include "report.h"
+#include "scan.h"
 #include "writer.h"
 
 #define HS_LARGEST_SHOWN 10
 #define HS_ERRORS_KEPT 32
 
-/* The four leak kinds, as valgrind and LeakSanitizer name them. */
-enum hs_leak_kind { HS_DEFINITE, HS_INDIRECT, HS_POSSIBLE, HS_REACHABLE, HS_LEAK_KINDS };
-
 struct hs_tally {
     size_t bytes, blocks;
+};
+
+/* Blocks of one kind allocated from one stack. */
+struct hs_leak_group {
+    enum hs_leak_kind kind;
+    const struct hs_stack *stack;
+    size_t bytes, blocks;
+    int suppression;       /* index of the matching pattern, or -1 */
 };
 
 struct hs_report_data {
@@ -24,12 +30,23 @@ struct hs_report_data {
     size_t live_blocks, live_bytes;
     bool classified;                   /* by the reachability scan */
     struct hs_tally kinds[HS_LEAK_KINDS]; /* all zero unless classified */
+    struct hs_tally suppressed;        /* left out of kinds and groups */
+    struct hs_leak_group *groups;      /* by kind, then most bytes first */
+    size_t group_count;
+    bool any_stack;                    /* some block has a stack */
     struct hs_block largest[HS_LARGEST_SHOWN]; /* biggest first */
     size_t largest_count;
     struct hs_backend_facts facts;
     const struct hs_error *errors;
     size_t error_count, errors_dropped;
 };
+
+/* Gathers the live blocks with the backend frozen, classifies them, and
+ * groups them by kind and allocation stack, applying suppressions.
+ * stack_boundary: see hs_scan. hs_leaks_release frees what it kept. */
+void hs_leaks_gather(struct hs_report_data *d, const struct hs_backend *backend,
+                     uintptr_t stack_boundary);
+void hs_leaks_release(struct hs_report_data *d);
 
 const char *hs_error_kind_name(enum hs_error_kind kind);
 const char *hs_alloc_kind_name(enum hs_alloc_kind kind);

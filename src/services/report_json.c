@@ -3,6 +3,8 @@
  * "live", "largest_blocks", "note" and, per error, "call" and "distance". */
 #include <stddef.h>
 
+#include "../config.h"
+#include "depot.h"
 #include "fmt.h"
 #include "heapshim.h"
 #include "report_data.h"
@@ -27,10 +29,10 @@ static void json_string(struct hs_writer *w, const char *s)
     hs_writer_puts(w, "\"");
 }
 
-static void json_frame(struct hs_writer *w, uintptr_t pc)
+static void json_frame(struct hs_writer *w, uintptr_t pc, bool return_address)
 {
     struct hs_frame f;
-    bool known = hs_symbolize(pc, false, &f);
+    bool known = hs_symbolize(pc, return_address, &f);
     hs_printf(w, "{\"pc\": \"%p\", \"module\": ", (void *)pc);
     json_string(w, known ? f.module : NULL);
     if (known)
@@ -39,7 +41,23 @@ static void json_frame(struct hs_writer *w, uintptr_t pc)
         hs_writer_puts(w, ", \"offset\": null");
     hs_writer_puts(w, ", \"function\": ");
     json_string(w, known ? f.function : NULL);
-    hs_writer_puts(w, ", \"file\": null, \"line\": null}");
+    hs_writer_puts(w, ", \"file\": ");
+    json_string(w, known ? f.file : NULL);
+    if (known && f.file)
+        hs_printf(w, ", \"line\": %u}", f.line);
+    else
+        hs_writer_puts(w, ", \"line\": null}");
+}
+
+static void json_stack(struct hs_writer *w, const struct hs_stack *stack)
+{
+    hs_writer_puts(w, "[");
+    for (unsigned i = 0; stack && i < stack->depth; i++) {
+        if (i)
+            hs_writer_puts(w, ", ");
+        json_frame(w, stack->pcs[i], i > 0);
+    }
+    hs_writer_puts(w, "]");
 }
 
 static void json_error(struct hs_writer *w, const struct hs_error *e)
@@ -47,17 +65,26 @@ static void json_error(struct hs_writer *w, const struct hs_error *e)
     hs_printf(w, "    {\"kind\": \"%s\", \"address\": \"%p\", \"call\": ",
               hs_error_kind_name(e->kind), (void *)e->address);
     json_string(w, e->call);
-    hs_writer_puts(w, ", \"stack\": [");
-    if (e->pc)
-        json_frame(w, e->pc);
-    hs_writer_puts(w, "], \"block\": ");
-    if (e->has_block)
+    hs_writer_puts(w, ", \"stack\": ");
+    if (e->pc) {
+        hs_writer_puts(w, "[");
+        json_frame(w, e->pc, false);
+        hs_writer_puts(w, "]");
+    } else {
+        json_stack(w, e->stack);
+    }
+    hs_writer_puts(w, ", \"block\": ");
+    if (e->has_block) {
         hs_printf(w, "{\"address\": \"%p\", \"bytes\": %zu, \"kind\": \"%s\", \"freed\": %s, "
-                  "\"alloc_stack\": [], \"free_stack\": []}", (void *)e->block.address,
-                  e->block.size, hs_alloc_kind_name(e->block.kind),
-                  e->block_freed ? "true" : "false");
-    else
+                  "\"alloc_stack\": ", (void *)e->block.address, e->block.size,
+                  hs_alloc_kind_name(e->block.kind), e->block_freed ? "true" : "false");
+        json_stack(w, e->block.stack);
+        hs_writer_puts(w, ", \"free_stack\": ");
+        json_stack(w, e->block_freed ? e->free_stack : NULL);
+        hs_writer_puts(w, "}");
+    } else {
         hs_writer_puts(w, "null");
+    }
     if (e->kind == HS_ERR_OVERFLOW || e->kind == HS_ERR_UNDERFLOW ||
         e->kind == HS_ERR_USE_AFTER_FREE)
         hs_printf(w, ", \"distance\": %zu", e->distance);
@@ -68,6 +95,25 @@ static const char *const summary_keys[HS_LEAK_KINDS] = {
     "definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable",
 };
 
+static const char *const group_kinds[HS_LEAK_KINDS] = {
+    "definite", "indirect", "possible", "reachable",
+};
+
+static void json_leaks(struct hs_writer *w, const struct hs_report_data *d)
+{
+    size_t listed = 0;
+    for (size_t i = 0; i < d->group_count; i++) {
+        const struct hs_leak_group *g = &d->groups[i];
+        if (g->suppression >= 0 || (g->kind == HS_REACHABLE && !hs_config.show_reachable))
+            continue;
+        hs_printf(w, "%s    {\"kind\": \"%s\", \"bytes\": %zu, \"blocks\": %zu, \"stack\": ",
+                  listed++ ? ",\n" : "\n", group_kinds[g->kind], g->bytes, g->blocks);
+        json_stack(w, g->stack);
+        hs_writer_puts(w, "}");
+    }
+    hs_writer_puts(w, listed ? "\n  ]" : "]");
+}
+
 void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d)
 {
     hs_printf(w, "{\n  \"tool\": \"heapshim\",\n  \"version\": \"%s\",\n  \"pid\": %d,\n"
@@ -76,7 +122,10 @@ void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d)
     for (int k = 0; k < HS_LEAK_KINDS; k++)
         hs_printf(w, "    \"%s\": {\"bytes\": %zu, \"blocks\": %zu}%s\n", summary_keys[k],
                   d->kinds[k].bytes, d->kinds[k].blocks, k + 1 < HS_LEAK_KINDS ? "," : "");
-    hs_writer_puts(w, "  },\n  \"leaks\": [],\n  \"errors\": [");
+    hs_printf(w, "  },\n  \"suppressed\": {\"bytes\": %zu, \"blocks\": %zu},\n  \"leaks\": [",
+              d->suppressed.bytes, d->suppressed.blocks);
+    json_leaks(w, d);
+    hs_writer_puts(w, ",\n  \"errors\": [");
     for (size_t i = 0; i < d->error_count; i++) {
         hs_writer_puts(w, i ? ",\n" : "\n");
         json_error(w, &d->errors[i]);
@@ -90,13 +139,18 @@ void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d)
                   (void *)d->largest[i].address, d->largest[i].size,
                   hs_alloc_kind_name(d->largest[i].kind));
     hs_writer_puts(w, "],\n  \"note\": ");
-    if (d->classified) {
+    if (d->classified && !d->facts.unguarded_blocks) {
         hs_writer_puts(w, "null");
+    } else if (d->classified) {
+        char note[256];
+        hs_format(note, sizeof note, "guarding stopped for %zu blocks to stay within "
+                  "vm.max_map_count (%zu)", d->facts.unguarded_blocks, d->facts.map_count_limit);
+        json_string(w, note);
     } else {
         char note[512];
-        size_t n = hs_format(note, sizeof note, "reachability is not classified by the %s "
-                             "backend: the %zu blocks in use at exit are counted under \"live\" "
-                             "and none is called lost", d->backend, d->live_blocks);
+        size_t n = hs_format(note, sizeof note, "reachability could not be classified (the "
+                             "roots could not be read): the %zu blocks in use at exit are counted "
+                             "under \"live\" and none is called lost", d->live_blocks);
         if (d->facts.unguarded_blocks)
             hs_format(note + n, sizeof note - n, "; guarding stopped for %zu blocks to stay "
                       "within vm.max_map_count (%zu)", d->facts.unguarded_blocks,

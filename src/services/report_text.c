@@ -3,8 +3,10 @@
 #include <stddef.h>
 
 #include "depot.h"
+#include "../config.h"
 #include "fmt.h"
 #include "report_data.h"
+#include "suppress.h"
 #include "symbolize.h"
 
 static const char *const error_kind_names[] = {
@@ -153,21 +155,63 @@ static const char *const leak_kind_labels[HS_LEAK_KINDS] = {
     "definitely lost", "indirectly lost", "possibly lost", "still reachable",
 };
 
+static bool listed(const struct hs_leak_group *g)
+{
+    return g->suppression < 0 && (g->kind != HS_REACHABLE || hs_config.show_reachable);
+}
+
+static void text_groups(struct hs_writer *w, const struct hs_report_data *d)
+{
+    for (size_t i = 0; i < d->group_count; i++) {
+        const struct hs_leak_group *g = &d->groups[i];
+        if (!listed(g))
+            continue;
+        hs_printf(w, "heapshim: %'zu bytes in %'zu blocks are %s, allocated from:\n", g->bytes,
+                  g->blocks, leak_kind_labels[g->kind]);
+        hs_emit_text_stack(w, g->stack);
+    }
+}
+
+static void text_suppressions(struct hs_writer *w, const struct hs_report_data *d)
+{
+    if (!d->suppressed.blocks)
+        return;
+    hs_printf(w, "heapshim: suppressions used:\nheapshim:   %8s %12s  pattern\n", "blocks", "bytes");
+    for (size_t k = 0; k < hs_suppression_count(); k++) {
+        struct hs_tally t = {0, 0};
+        for (size_t i = 0; i < d->group_count; i++)
+            if (d->groups[i].suppression == (int)k) {
+                t.bytes += d->groups[i].bytes;
+                t.blocks += d->groups[i].blocks;
+            }
+        if (t.blocks)
+            hs_printf(w, "heapshim:   %'8zu %'12zu  %s\n", t.blocks, t.bytes,
+                      hs_suppression_pattern((int)k));
+    }
+}
+
 void hs_emit_text_exit(struct hs_writer *w, const struct hs_report_data *d)
 {
     hs_printf(w, "heapshim: exit report for pid %d (backend %s)\n", (int)d->pid, d->backend);
     hs_printf(w, "heapshim: in use at exit: %'zu bytes in %'zu blocks\n", d->live_bytes,
               d->live_blocks);
     if (d->classified) {
+        text_groups(w, d);
+        hs_printf(w, "heapshim: LEAK SUMMARY:\n");
         for (int k = 0; k < HS_LEAK_KINDS; k++)
-            hs_printf(w, "heapshim:   %-16s %'zu bytes in %'zu blocks\n", leak_kind_labels[k],
+            hs_printf(w, "heapshim:   %16s: %'zu bytes in %'zu blocks\n", leak_kind_labels[k],
                       d->kinds[k].bytes, d->kinds[k].blocks);
+        if (d->suppressed.blocks)
+            hs_printf(w, "heapshim:   %16s: %'zu bytes in %'zu blocks\n", "suppressed",
+                      d->suppressed.bytes, d->suppressed.blocks);
+        text_suppressions(w, d);
     } else if (d->live_blocks) {
-        hs_printf(w, "heapshim: reachability not classified by the %s backend: no block is "
-                  "called lost\n", d->backend);
+        hs_printf(w, "heapshim: reachability not classified (the roots could not be read): no "
+                  "block is called lost\n");
     }
-    if (d->largest_count) {
-        hs_printf(w, "heapshim: largest blocks in use:\n");
+    if (d->largest_count && !d->any_stack) {
+        hs_printf(w, "heapshim: largest blocks in use (the %s backend records no stacks):\n",
+                  d->backend);
         for (size_t i = 0; i < d->largest_count; i++)
             hs_printf(w, "heapshim:   %'12zu bytes at %p (%s)\n", d->largest[i].size,
                       (void *)d->largest[i].address, hs_alloc_kind_name(d->largest[i].kind));

@@ -1,6 +1,7 @@
 /* Thread numbers for reports: 1 for the first thread that allocates, then
- * counting up, like valgrind's and ASan's T-numbers. Initial-exec TLS, so no
- * call into the loader is ever needed. */
+ * counting up, like valgrind's and ASan's T-numbers; and the thread's leak
+ * ignore scope. Initial-exec TLS, so no call into the loader is ever
+ * needed. */
 #ifndef HS_THREAD_H
 #define HS_THREAD_H
 
@@ -8,6 +9,10 @@
 
 extern __thread uint32_t hs_thread_number_tls __attribute__((tls_model("initial-exec")));
 uint32_t hs_thread_number_assign(void);
+
+/* While positive, blocks this thread allocates are never reported as leaks
+ * (the shim's own dlopen, and the program's hs ignore scopes). */
+extern __thread uint32_t hs_thread_ignoring __attribute__((tls_model("initial-exec")));
 
 static inline uint32_t hs_thread_number(void)
 {

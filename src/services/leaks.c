@@ -1,0 +1,144 @@
+/* The leak report's builder: live blocks in, classified groups out. */
+#include <string.h>
+
+#include "depot.h"
+#include "regions.h"
+#include "report_data.h"
+#include "sort.h"
+#include "suppress.h"
+
+struct collection {
+    struct hs_report_data *d;
+    struct hs_block *blocks;
+    struct hs_scan_entry *entries;
+    size_t count, capacity;
+};
+
+static void count_block(const struct hs_block *b, void *ctx)
+{
+    (void)b;
+    ((struct collection *)ctx)->capacity++;
+}
+
+/* Keeps the HS_LARGEST_SHOWN largest blocks, biggest first. */
+static void consider_largest(struct hs_report_data *d, const struct hs_block *b)
+{
+    size_t i = d->largest_count;
+    if (i == HS_LARGEST_SHOWN && d->largest[i - 1].size >= b->size)
+        return;
+    if (i < HS_LARGEST_SHOWN)
+        d->largest_count++;
+    else
+        i--;
+    for (; i > 0 && d->largest[i - 1].size < b->size; i--)
+        d->largest[i] = d->largest[i - 1];
+    d->largest[i] = *b;
+}
+
+static void collect_block(const struct hs_block *b, void *ctx)
+{
+    struct collection *c = ctx;
+    struct hs_report_data *d = c->d;
+    d->live_blocks++;
+    d->live_bytes += b->size;
+    d->any_stack |= b->stack != NULL;
+    consider_largest(d, b);
+    if (c->count == c->capacity)
+        return;
+    c->blocks[c->count] = *b;
+    c->entries[c->count] = (struct hs_scan_entry){
+        .start = b->address,
+        .end = b->address + (b->size ? b->size : 1),
+        .extent_start = b->extent_start ? b->extent_start : b->address,
+        .extent_end = b->extent_end ? b->extent_end : b->address + b->size,
+        .index = (uint32_t)c->count,
+        .ignored = b->ignored,
+    };
+    c->count++;
+}
+
+static bool group_less(const void *a, const void *b)
+{
+    const struct hs_leak_group *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind < y->kind;
+    return (uintptr_t)x->stack < (uintptr_t)y->stack;
+}
+
+static bool report_order_less(const void *a, const void *b)
+{
+    const struct hs_leak_group *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind < y->kind;
+    return x->bytes > y->bytes;
+}
+
+/* One group per block, sorted by (kind, stack), then merged in place. */
+static void build_groups(struct hs_report_data *d, const struct collection *c)
+{
+    struct hs_leak_group *g = d->groups;
+    for (size_t i = 0; i < c->count; i++) {
+        const struct hs_scan_entry *e = &c->entries[i];
+        const struct hs_block *b = &c->blocks[e->index];
+        g[i] = (struct hs_leak_group){(enum hs_leak_kind)e->kind, b->stack, b->size, 1, -1};
+    }
+    hs_sort(g, c->count, sizeof *g, group_less);
+    size_t n = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        if (n > 0 && g[n - 1].kind == g[i].kind && g[n - 1].stack == g[i].stack) {
+            g[n - 1].bytes += g[i].bytes;
+            g[n - 1].blocks += g[i].blocks;
+        } else {
+            g[n++] = g[i];
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (g[i].kind != HS_REACHABLE)
+            g[i].suppression = hs_suppression_match(g[i].stack);
+        struct hs_tally *t = g[i].suppression >= 0 ? &d->suppressed : &d->kinds[g[i].kind];
+        t->bytes += g[i].bytes;
+        t->blocks += g[i].blocks;
+    }
+    hs_sort(g, n, sizeof *g, report_order_less);
+    d->group_count = n;
+}
+
+static void *map_array(size_t count, size_t size)
+{
+    return hs_region_map(count ? count * size : 1);
+}
+
+void hs_leaks_gather(struct hs_report_data *d, const struct hs_backend *backend,
+                     uintptr_t stack_boundary)
+{
+    struct collection c = {.d = d};
+    backend->fork_prepare(); /* no block comes or goes while we look */
+    backend->for_each_block(count_block, &c);
+    size_t mapped = c.capacity;
+    c.blocks = map_array(mapped, sizeof *c.blocks);
+    c.entries = map_array(mapped, sizeof *c.entries);
+    if (!c.blocks || !c.entries)
+        c.capacity = 0; /* out of memory: count, but do not classify */
+    backend->for_each_block(collect_block, &c);
+    d->classified = c.count == d->live_blocks && hs_scan(c.entries, c.count, stack_boundary);
+    backend->fork_parent();
+
+    if (d->classified) {
+        d->groups = map_array(c.count, sizeof *d->groups);
+        if (d->groups)
+            build_groups(d, &c);
+        else
+            d->classified = false;
+    }
+    if (c.blocks)
+        hs_region_unmap(c.blocks, (mapped ? mapped : 1) * sizeof *c.blocks);
+    if (c.entries)
+        hs_region_unmap(c.entries, (mapped ? mapped : 1) * sizeof *c.entries);
+}
+
+void hs_leaks_release(struct hs_report_data *d)
+{
+    if (d->groups)
+        hs_region_unmap(d->groups, (d->live_blocks ? d->live_blocks : 1) * sizeof *d->groups);
+    d->groups = NULL;
+}
