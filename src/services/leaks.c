@@ -5,6 +5,7 @@
 #include "regions.h"
 #include "report_data.h"
 #include "sort.h"
+#include "table.h"
 #include "suppress.h"
 
 struct collection {
@@ -57,14 +58,6 @@ static void collect_block(const struct hs_block *b, void *ctx)
     c->count++;
 }
 
-static bool group_less(const void *a, const void *b)
-{
-    const struct hs_leak_group *x = a, *y = b;
-    if (x->kind != y->kind)
-        return x->kind < y->kind;
-    return (uintptr_t)x->stack < (uintptr_t)y->stack;
-}
-
 static bool report_order_less(const void *a, const void *b)
 {
     const struct hs_leak_group *x = a, *y = b;
@@ -73,33 +66,45 @@ static bool report_order_less(const void *a, const void *b)
     return x->bytes > y->bytes;
 }
 
-/* One group per block, sorted by (kind, stack), then merged in place. */
+/* Merges blocks of one kind and stack through a table keyed by both (stacks
+ * are 8-byte aligned, so the kind fits in the low bits), then orders the
+ * groups for the report. */
 static void build_groups(struct hs_report_data *d, const struct collection *c)
 {
-    struct hs_leak_group *g = d->groups;
+    struct group_slot {
+        uintptr_t key;
+        size_t group;
+    };
+    struct hs_table by_key = HS_TABLE_INIT(struct group_slot);
+    size_t n = 0;
     for (size_t i = 0; i < c->count; i++) {
         const struct hs_scan_entry *e = &c->entries[i];
         const struct hs_block *b = &c->blocks[e->index];
-        g[i] = (struct hs_leak_group){(enum hs_leak_kind)e->kind, b->stack, b->size, 1, -1};
-    }
-    hs_sort(g, c->count, sizeof *g, group_less);
-    size_t n = 0;
-    for (size_t i = 0; i < c->count; i++) {
-        if (n > 0 && g[n - 1].kind == g[i].kind && g[n - 1].stack == g[i].stack) {
-            g[n - 1].bytes += g[i].bytes;
-            g[n - 1].blocks += g[i].blocks;
-        } else {
-            g[n++] = g[i];
+        uintptr_t key = (b->stack ? (uintptr_t)b->stack : 8) | e->kind;
+        struct group_slot *slot = hs_table_insert(&by_key, key);
+        if (!slot) { /* out of memory: the block is still counted */
+            d->kinds[e->kind].bytes += b->size;
+            d->kinds[e->kind].blocks++;
+            continue;
         }
+        if (slot->group == 0) {
+            d->groups[n] = (struct hs_leak_group){(enum hs_leak_kind)e->kind, b->stack, 0, 0, -1};
+            slot->group = ++n;
+        }
+        struct hs_leak_group *g = &d->groups[slot->group - 1];
+        g->bytes += b->size;
+        g->blocks++;
     }
+    hs_table_free(&by_key);
     for (size_t i = 0; i < n; i++) {
-        if (g[i].kind != HS_REACHABLE)
-            g[i].suppression = hs_suppression_match(g[i].stack);
-        struct hs_tally *t = g[i].suppression >= 0 ? &d->suppressed : &d->kinds[g[i].kind];
-        t->bytes += g[i].bytes;
-        t->blocks += g[i].blocks;
+        struct hs_leak_group *g = &d->groups[i];
+        if (g->kind != HS_REACHABLE)
+            g->suppression = hs_suppression_match(g->stack);
+        struct hs_tally *t = g->suppression >= 0 ? &d->suppressed : &d->kinds[g->kind];
+        t->bytes += g->bytes;
+        t->blocks += g->blocks;
     }
-    hs_sort(g, n, sizeof *g, report_order_less);
+    hs_sort(d->groups, n, sizeof *d->groups, report_order_less);
     d->group_count = n;
 }
 

@@ -14,6 +14,9 @@ size_t hs_os_page_size(void);
  * prot_none. Returns NULL on failure. */
 void *hs_os_map(size_t len, bool prot_none);
 bool hs_os_unmap(void *addr, size_t len);
+/* Asks for transparent huge pages behind a large mapping (fewer TLB misses
+ * for tables probed at random); a hint only. */
+void hs_os_advise_huge(void *addr, size_t len);
 bool hs_os_protect(void *addr, size_t len, bool accessible);
 /* Replaces [addr, addr+len) by fresh PROT_NONE pages: the old contents go back
  * to the kernel and the range stays reserved, in one system call. */

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "os.h"
 #include "regions.h"
 
 static inline uintptr_t *slot_key(const struct hs_table *t, size_t i)
@@ -14,9 +15,10 @@ static inline uintptr_t *slot_key(const struct hs_table *t, size_t i)
 
 static inline size_t home_slot(const struct hs_table *t, uintptr_t key)
 {
-    /* Blocks are at least 16-byte aligned: drop the low bits, then mix. */
+    /* Fibonacci hashing: the top bits of the product, which all the key's
+     * bits reach. Blocks are 16-byte aligned, so the low four carry none. */
     uint64_t h = (uint64_t)(key >> 4) * 0x9e3779b97f4a7c15ull;
-    return (size_t)(h >> 20) & (t->capacity - 1);
+    return (size_t)(h >> (64 - t->capacity_bits));
 }
 
 void *hs_table_find(const struct hs_table *t, uintptr_t key)
@@ -38,7 +40,9 @@ static bool grow(struct hs_table *t)
     char *slots = hs_region_map(capacity * t->entry_size);
     if (!slots)
         return false;
-    struct hs_table bigger = {slots, t->entry_size, capacity, 0};
+    if (capacity * t->entry_size >= ((size_t)4 << 20))
+        hs_os_advise_huge(slots, capacity * t->entry_size);
+    struct hs_table bigger = {slots, t->entry_size, capacity, (unsigned)__builtin_ctzll(capacity), 0};
     for (size_t i = 0; i < t->capacity; i++) {
         uintptr_t *k = slot_key(t, i);
         if (*k)
@@ -95,4 +99,13 @@ void *hs_table_next(const struct hs_table *t, size_t *cursor)
             return k;
     }
     return NULL;
+}
+
+void hs_table_free(struct hs_table *t)
+{
+    if (t->slots)
+        hs_region_unmap(t->slots, t->capacity * t->entry_size);
+    t->slots = NULL;
+    t->capacity = t->count = 0;
+    t->capacity_bits = 0;
 }

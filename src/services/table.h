@@ -14,16 +14,19 @@ struct hs_table {
     char *slots;
     size_t entry_size;
     size_t capacity;  /* a power of two, or 0 before the first insert */
+    unsigned capacity_bits;
     size_t count;
 };
 
-#define HS_TABLE_INIT(type) {NULL, sizeof(type), 0, 0}
+#define HS_TABLE_INIT(type) {NULL, sizeof(type), 0, 0, 0}
 
 void *hs_table_find(const struct hs_table *t, uintptr_t key);
 /* Returns the entry for key, new (zeroed but for the key) or existing; NULL
  * when the table cannot grow. */
 void *hs_table_insert(struct hs_table *t, uintptr_t key);
 void hs_table_remove(struct hs_table *t, void *entry);
+/* Gives the table's storage back; the table is empty again. */
+void hs_table_free(struct hs_table *t);
 /* Iteration: start with *cursor = 0; returns NULL at the end. */
 void *hs_table_next(const struct hs_table *t, size_t *cursor);
 
