@@ -45,8 +45,8 @@
 #define SHARDS 64
 #define POOLS 8
 #define MAPPED 0xff          /* pool number of a slot mapped on its own */
-#define DEFAULT_QUARANTINE ((size_t)64 << 20)
-#define QUARANTINE_SLOTS ((size_t)1 << 20)
+#define DEFAULT_QUARANTINE ((size_t)16 << 20)
+#define QUARANTINE_SLOTS ((size_t)1 << 18)
 
 enum state { LIVE, FREED };
 

@@ -49,6 +49,7 @@ struct page_block {
     uint8_t state;    /* enum state */
     uint8_t placement;
     bool ignored;     /* allocated in an ignore scope */
+    uint32_t thread;  /* the allocating thread's number */
 };
 
 /* Default quarantine: address space only, as freed pages are decommitted. */
@@ -257,7 +258,7 @@ static void release_placement(const struct page_block *b)
 static void *page_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
     struct page_block b = {.size = size, .kind = (uint8_t)kind, .state = LIVE,
-                           .ignored = hs_thread_ignoring > 0};
+                           .ignored = hs_thread_ignoring > 0, .thread = hs_thread_number()};
     hs_lock_acquire(&page.lock);
     if (!place_guarded(&b, effective_align(align)) && !place_unguarded(&b, align)) {
         hs_lock_release(&page.lock);
@@ -328,6 +329,7 @@ static void block_of(const struct page_block *b, struct hs_block *out)
         .kind = (enum hs_alloc_kind)b->kind,
         .guarded = b->placement == GUARDED,
         .ignored = b->ignored,
+        .thread = b->thread,
         .extent_start = b->base,
         .extent_end = b->placement == POOLED ? b->base + hs_class_size(hs_size_class(b->span))
                                              : b->base + b->span,

@@ -14,6 +14,7 @@
 #include "../services/report.h"
 #include "../services/scan.h"
 #include "../services/suppress.h"
+#include "../services/thread.h"
 #include "../services/writer.h"
 #include "entry.h"
 #include "heapshim.h"
@@ -88,6 +89,7 @@ __attribute__((constructor)) static void hs_constructor(void)
     const struct hs_backend *b = hs_allocator();
     hs_writer_save_stderr();
     hs_scan_init();
+    hs_thread_watch_exits();
     if (hs_config.suppressions)
         hs_suppressions_load(hs_config.suppressions);
     pthread_atfork(fork_prepare, fork_parent, fork_child);

@@ -36,6 +36,13 @@ bool hs_os_unmap(void *addr, size_t len)
     return rc == 0;
 }
 
+void hs_os_discard(void *addr, size_t len)
+{
+    int saved = errno;
+    madvise(addr, len, MADV_DONTNEED);
+    errno = saved;
+}
+
 void hs_os_advise_huge(void *addr, size_t len)
 {
     int saved = errno;

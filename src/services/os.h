@@ -14,6 +14,8 @@ size_t hs_os_page_size(void);
  * prot_none. Returns NULL on failure. */
 void *hs_os_map(size_t len, bool prot_none);
 bool hs_os_unmap(void *addr, size_t len);
+/* Drops the pages' contents (they read as zeros after). */
+void hs_os_discard(void *addr, size_t len);
 /* Asks for transparent huge pages behind a large mapping (fewer TLB misses
  * for tables probed at random); a hint only. */
 void hs_os_advise_huge(void *addr, size_t len);

@@ -95,6 +95,17 @@ static void push(struct scan *s, size_t i)
     s->work[s->work_count++] = (uint32_t)i;
 }
 
+/* glibc keeps each thread's dynamic thread vector (DTV, from calloc) as a
+ * pointer 16 bytes past its start, and the vector's first word counts its
+ * entries less two: such a pointer is the vector's real reference, not an
+ * interior one (as memcheck's heuristics accept some interior pointers). */
+static bool is_thread_vector(const struct hs_scan_entry *e, uintptr_t v)
+{
+    size_t size = e->end - e->start;
+    return v == e->start + 16 && size % 16 == 0 && size >= 32 &&
+           *(const size_t *)e->start == size / 16 - 2;
+}
+
 static void found_pointer(struct scan *s, uintptr_t v)
 {
     size_t i = block_at(s, v);
@@ -103,7 +114,7 @@ static void found_pointer(struct scan *s, uintptr_t v)
     struct hs_scan_entry *e = &s->entries[i];
     switch (s->mode) {
     case FROM_ROOTS:
-        if (v == e->start && e->kind != HS_REACHABLE) {
+        if ((v == e->start || is_thread_vector(e, v)) && e->kind != HS_REACHABLE) {
             e->kind = HS_REACHABLE;
             push(s, i);
         } else if (e->kind == UNSEEN) {

@@ -36,7 +36,7 @@ void *hs_table_find(const struct hs_table *t, uintptr_t key)
 
 static bool grow(struct hs_table *t)
 {
-    size_t capacity = t->capacity ? t->capacity * 2 : 4096;
+    size_t capacity = t->capacity ? t->capacity * 2 : 256;
     char *slots = hs_region_map(capacity * t->entry_size);
     if (!slots)
         return false;

@@ -5,6 +5,7 @@
 #ifndef HS_THREAD_H
 #define HS_THREAD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 extern __thread uint32_t hs_thread_number_tls __attribute__((tls_model("initial-exec")));
@@ -13,6 +14,10 @@ uint32_t hs_thread_number_assign(void);
 /* While positive, blocks this thread allocates are never reported as leaks
  * (the shim's own dlopen, and the program's hs ignore scopes). */
 extern __thread uint32_t hs_thread_ignoring __attribute__((tls_model("initial-exec")));
+
+/* From the constructor: from now on each thread that allocates is seen at
+ * its exit, when the dead part of its stack is cleared. */
+void hs_thread_watch_exits(void);
 
 static inline uint32_t hs_thread_number(void)
 {

@@ -7,6 +7,11 @@
  *   invalid-free  frees a pointer into the middle of a block
  *   foreign-free  frees the address of a global
  *   bad-realloc   reallocs a freed block
+ *   overrun-free N     writes 3 bytes past the end, then frees the block
+ *   underrun-free N    writes 2 bytes before the start, then frees it
+ *   uaf-write N   writes into a freed block, then frees 200 more blocks so
+ *                 it leaves a small quarantine
+ *   fresh-fill N  prints the first byte of fresh malloc memory in hex
  * A backend that misses the error lets the program reach exit(0) after
  * printing "missed". */
 #include <stdio.h>
@@ -42,6 +47,21 @@ int main(int argc, char **argv)
         free((void *)(p + 8));
     } else if (strcmp(what, "foreign-free") == 0) {
         free(global_buffer);
+    } else if (strcmp(what, "overrun-free") == 0) {
+        p[n] = p[n + 1] = p[n + 2] = 1;
+        free((void *)p);
+    } else if (strcmp(what, "underrun-free") == 0) {
+        p[-1] = p[-2] = 1;
+        free((void *)p);
+    } else if (strcmp(what, "uaf-write") == 0) {
+        free((void *)p);
+        p[1] = 7;
+        for (int i = 0; i < 200; i++)
+            free(malloc(64));
+    } else if (strcmp(what, "fresh-fill") == 0) {
+        unsigned char *fresh = malloc(n);
+        printf("fill %02x\n", fresh[n / 2]);
+        free(fresh);
     } else if (strcmp(what, "bad-realloc") == 0) {
         free((void *)p);
         p = realloc((void *)p, 2 * n);
