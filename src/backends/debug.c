@@ -6,6 +6,9 @@
  *     slot            ptr              ptr+size                 slot_end
  *     | left redzone  | the block      | right redzone (>= 16)  |
  *
+ * (Only the last 16 bytes of the left side are a redzone, and only the
+ * first 4 KiB of the right side, so large alignments cost no fill.)
+ *
  * Redzones are filled with patterns and checked on free, on realloc and at
  * exit, so an overflow or underflow is reported with the number of bytes
  * written. Fresh memory from malloc is filled with a non-zero pattern. Freed
@@ -38,6 +41,7 @@
 #include "../services/thread.h"
 
 #define REDZONE 16
+#define RIGHT_ZONE_MAX 4096  /* slack past that is left unfilled, unchecked */
 #define FILL_FRESH 0xbe
 #define FILL_FREED 0xfd
 #define FILL_LEFT 0xfa
@@ -149,8 +153,10 @@ static bool get_slot(struct debug_block *b, size_t need)
         b->slot_size = need;
         return true;
     }
+    /* A region: while the block sits in the quarantine its slot must not
+     * be taken for a root by the reachability scan. */
     size_t len = align_up(need, hs_os_page_size());
-    void *map = hs_os_map(len, false);
+    void *map = hs_region_map(len);
     if (!map)
         return false;
     b->pool = MAPPED;
@@ -162,7 +168,7 @@ static bool get_slot(struct debug_block *b, size_t need)
 static void put_slot(const struct debug_block *b)
 {
     if (b->pool == MAPPED) {
-        hs_os_unmap((void *)b->slot, b->slot_size);
+        hs_region_unmap((void *)b->slot, b->slot_size);
         return;
     }
     struct locked_pool *p = &pools[b->pool];
@@ -172,6 +178,26 @@ static void put_slot(const struct debug_block *b)
 }
 
 /* ---- redzones and fill patterns ---- */
+
+/* The left redzone is the REDZONE bytes before the block (a large
+ * alignment may leave more slack before it, which is not filled); the
+ * right one runs to the end of the slot, at most RIGHT_ZONE_MAX bytes. */
+static uintptr_t left_zone(const struct debug_block *b)
+{
+    return b->ptr - REDZONE;
+}
+
+static uintptr_t right_zone_end(const struct debug_block *b)
+{
+    uintptr_t end = slot_end(b);
+    return end - (b->ptr + b->size) > RIGHT_ZONE_MAX ? b->ptr + b->size + RIGHT_ZONE_MAX : end;
+}
+
+static void fill_zones(const struct debug_block *b)
+{
+    memset((void *)left_zone(b), FILL_LEFT, REDZONE);
+    memset((void *)(b->ptr + b->size), FILL_RIGHT, right_zone_end(b) - (b->ptr + b->size));
+}
 
 /* How many bytes of [start, end) differ from fill: whole words first, the
  * byte count only where a word differs. */
@@ -200,8 +226,8 @@ static int check_redzones(const struct debug_block *b, const char *call,
                           const struct hs_stack *stack)
 {
     int damaged = 0;
-    size_t before = damaged_bytes(b->slot, b->ptr, FILL_LEFT);
-    size_t after = damaged_bytes(b->ptr + b->size, slot_end(b), FILL_RIGHT);
+    size_t before = damaged_bytes(left_zone(b), b->ptr, FILL_LEFT);
+    size_t after = damaged_bytes(b->ptr + b->size, right_zone_end(b), FILL_RIGHT);
     if (before) {
         struct hs_error e = {.kind = HS_ERR_UNDERFLOW, .address = b->ptr, .call = call,
                              .stack = stack, .thread = hs_thread_number(), .distance = before};
@@ -298,12 +324,11 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
     if (!get_slot(&b, need))
         return NULL;
     b.ptr = align_up(b.slot + REDZONE, align);
-    memset((void *)b.slot, FILL_LEFT, b.ptr - b.slot);
     if (!zero)
         memset((void *)b.ptr, FILL_FRESH, size);
     else if (b.pool != MAPPED)
         memset((void *)b.ptr, 0, size);
-    memset((void *)(b.ptr + size), FILL_RIGHT, slot_end(&b) - (b.ptr + size));
+    fill_zones(&b);
 
     struct shard *s = shard_of(b.ptr);
     hs_lock_acquire(&s->lock);
@@ -422,12 +447,11 @@ static bool debug_resize(void *ptr, size_t new_size)
     hs_lock_acquire(&s->lock);
     struct debug_block *b = hs_table_find(&s->blocks, (uintptr_t)ptr);
     if (b && b->state == LIVE && new_size <= slot_end(b) - b->ptr - REDZONE &&
-        damaged_bytes(b->ptr + b->size, slot_end(b), FILL_RIGHT) == 0) {
+        damaged_bytes(b->ptr + b->size, right_zone_end(b), FILL_RIGHT) == 0) {
         if (new_size > b->size)
             memset((void *)(b->ptr + b->size), FILL_FRESH, new_size - b->size);
-        else
-            memset((void *)(b->ptr + new_size), FILL_RIGHT, b->size - new_size);
         b->size = new_size;
+        fill_zones(b);
         done = true;
     }
     hs_lock_release(&s->lock);
@@ -461,8 +485,8 @@ static size_t debug_check_all(void)
         const struct debug_block *b;
         hs_lock_acquire(&s->lock);
         while ((b = hs_table_next(&s->blocks, &cursor)) && bad_count < 32)
-            if (b->state == LIVE && (damaged_bytes(b->slot, b->ptr, FILL_LEFT) ||
-                                     damaged_bytes(b->ptr + b->size, slot_end(b), FILL_RIGHT)))
+            if (b->state == LIVE && (damaged_bytes(left_zone(b), b->ptr, FILL_LEFT) ||
+                                     damaged_bytes(b->ptr + b->size, right_zone_end(b), FILL_RIGHT)))
                 bad[bad_count++] = *b;
         hs_lock_release(&s->lock);
         for (size_t k = 0; k < bad_count; k++)
