@@ -537,19 +537,10 @@ static void debug_init(void)
     setup_quarantine();
 }
 
-static void debug_start(void)
-{
-    if (hs_config.stack_depth) {
-        hs_thread_ignoring++; /* what the loader allocates for the unwinder */
-        hs_stack_enable();
-        hs_thread_ignoring--;
-    }
-}
-
 const struct hs_backend hs_debug_backend = {
     .name = "debug",
     .init = debug_init,
-    .start = debug_start,
+    .start = NULL,
     .alloc = debug_alloc,
     .resize = debug_resize,
     .remap = NULL,
