@@ -20,7 +20,8 @@ SRCS := $(sort $(wildcard src/*.c src/*/*.c))
 OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB  := $(BUILD)/libheapshim.so
 
-TEST_CFLAGS   := -std=gnu11 -O1 -g -fno-builtin -pthread -Iinclude
+TEST_CFLAGS   := -std=gnu11 -O1 -g -fno-builtin -pthread -Iinclude \
+	-Wno-alloc-size-larger-than -Wno-deprecated-declarations
 TEST_CXXFLAGS := -std=gnu++17 -O1 -g -fno-builtin -pthread -Iinclude
 TEST_C   := $(wildcard test/c/*.c)
 TEST_CXX := $(wildcard test/c/*.cpp)

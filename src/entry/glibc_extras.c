@@ -84,10 +84,8 @@ HS_EXPORT void malloc_stats(void)
  * no lock here, so stdio may allocate. */
 HS_EXPORT int malloc_info(int options, FILE *fp)
 {
-    if (options != 0) {
-        errno = EINVAL;
-        return -1;
-    }
+    if (options != 0) /* as glibc: no options are defined */
+        return EINVAL;
     struct usage u = current_usage();
     char text[512];
     hs_format(text, sizeof text,
