@@ -22,9 +22,10 @@
  * freed by another thread goes back to the pool it came from) or, when
  * large, from mappings of their own.
  *
- * Locks are never nested except in fork_prepare, which takes them all; a
- * report is written only after every lock is released, since writing one
- * enumerates the blocks. */
+ * The quarantine is kept per shard, under the shard's lock, so freeing takes
+ * no global lock either. Locks are never nested except in fork_prepare,
+ * which takes them all; a report is written only after every lock is
+ * released, since writing one enumerates the blocks. */
 #include <string.h>
 
 #include "../backend.h"
@@ -65,9 +66,13 @@ struct debug_block {
     bool ignored;
 };
 
+/* A shard: the records of the blocks whose addresses hash to it, and its
+ * part of the quarantine (a ring of freed block addresses, oldest first). */
 struct shard {
     hs_lock lock;
     struct hs_table blocks;
+    uintptr_t *ring;
+    size_t head, count, bytes;
 } __attribute__((aligned(64)));
 
 struct locked_pool {
@@ -78,20 +83,12 @@ struct locked_pool {
 static struct shard shards[SHARDS];
 static struct locked_pool pools[POOLS];
 
-struct quarantined {
-    uintptr_t ptr;
-    size_t size;
-};
+#define RING_SLOTS (QUARANTINE_SLOTS / SHARDS)
+/* The bound is on all shards together: a shard evicts its own oldest
+ * blocks while the total is over it. */
+static size_t quarantine_limit;
+static size_t quarantined_bytes; /* atomic */
 
-static struct {
-    hs_lock lock;
-    struct quarantined *ring;   /* freed blocks, oldest first */
-    size_t head, count;
-    size_t bytes, limit;
-} quarantine = {.lock = HS_LOCK_INIT};
-
-/* A multiplier unlike the block table's, so that the blocks of one shard
- * still spread over its whole table. */
 static inline struct shard *shard_of(uintptr_t ptr)
 {
     return &shards[(ptr >> 4) * 0xd6e8feb86659fd93ull >> 58];
@@ -249,63 +246,69 @@ static int check_redzones(const struct debug_block *b, const char *call,
 
 static void setup_quarantine(void)
 {
-    quarantine.limit = hs_config.quarantine == SIZE_MAX ? DEFAULT_QUARANTINE : hs_config.quarantine;
-    quarantine.ring = hs_region_map(QUARANTINE_SLOTS * sizeof *quarantine.ring);
+    quarantine_limit = hs_config.quarantine == SIZE_MAX ? DEFAULT_QUARANTINE : hs_config.quarantine;
+    uintptr_t *rings = hs_region_map(QUARANTINE_SLOTS * sizeof *rings);
+    for (int i = 0; rings && i < SHARDS; i++)
+        shards[i].ring = rings + (size_t)i * RING_SLOTS;
 }
 
-/* A block leaves the quarantine: its freed pattern is checked, then its
- * record and slot go. */
-static void release_from_quarantine(uintptr_t ptr)
+#define EVICT_MAX 16
+
+/* Shard locked: takes the oldest block out of the quarantine and out of the
+ * table, into *out. */
+static void evict_oldest(struct shard *s, struct debug_block *out)
 {
-    struct shard *s = shard_of(ptr);
-    hs_lock_acquire(&s->lock);
-    struct debug_block *found = hs_table_find(&s->blocks, ptr);
-    HS_ASSERT(found && found->state == FREED);
-    struct debug_block b = *found;
-    hs_table_remove(&s->blocks, found);
-    hs_lock_release(&s->lock);
-    size_t written = damaged_bytes(b.ptr, b.ptr + b.size, FILL_FREED);
+    uintptr_t ptr = s->ring[s->head];
+    s->head = (s->head + 1) % RING_SLOTS;
+    s->count--;
+    struct debug_block *b = hs_table_find(&s->blocks, ptr);
+    HS_ASSERT(b && b->state == FREED);
+    *out = *b;
+    s->bytes -= b->size;
+    __atomic_sub_fetch(&quarantined_bytes, b->size, __ATOMIC_RELAXED);
+    hs_table_remove(&s->blocks, b);
+}
+
+/* A block out of the quarantine: a changed byte of its freed pattern is a
+ * write after free; then its slot is reused. No lock held. */
+static void release_evicted(const struct debug_block *b)
+{
+    size_t written = damaged_bytes(b->ptr, b->ptr + b->size, FILL_FREED);
     if (written) {
-        struct hs_error e = {.kind = HS_ERR_USE_AFTER_FREE, .address = b.ptr,
+        struct hs_error e = {.kind = HS_ERR_USE_AFTER_FREE, .address = b->ptr,
                              .call = "free", .distance = written};
-        describe(&e, &b);
+        describe(&e, b);
         hs_heap_error(&e);
     }
-    put_slot(&b);
+    put_slot(b);
 }
 
-/* Lock held: takes the oldest block out. */
-static uintptr_t take_oldest(void)
-{
-    struct quarantined oldest = quarantine.ring[quarantine.head];
-    quarantine.head = (quarantine.head + 1) % QUARANTINE_SLOTS;
-    quarantine.count--;
-    quarantine.bytes -= oldest.size;
-    return oldest.ptr;
-}
-
-/* Takes a freed block in; blocks pushed out are released after the lock. */
+/* Puts a freed block (already marked FREED) into its shard's quarantine;
+ * what that pushes out is released after the lock. */
 static void enter_quarantine(uintptr_t ptr, size_t size)
 {
-    uintptr_t evicted[16];
+    struct debug_block evicted[EVICT_MAX];
     size_t evicted_count = 0;
-    hs_lock_acquire(&quarantine.lock);
-    if (!quarantine.ring) {
-        hs_lock_release(&quarantine.lock);
-        release_from_quarantine(ptr);
-        return;
+    struct shard *s = shard_of(ptr);
+    hs_lock_acquire(&s->lock);
+    if (s->ring) {
+        if (s->count == RING_SLOTS)
+            evict_oldest(s, &evicted[evicted_count++]);
+        s->ring[(s->head + s->count) % RING_SLOTS] = ptr;
+        s->count++;
+        s->bytes += size;
+        __atomic_add_fetch(&quarantined_bytes, size, __ATOMIC_RELAXED);
+        while (s->count > 0 && evicted_count < EVICT_MAX &&
+               __atomic_load_n(&quarantined_bytes, __ATOMIC_RELAXED) > quarantine_limit)
+            evict_oldest(s, &evicted[evicted_count++]);
+    } else { /* no ring: nothing is held back */
+        struct debug_block *b = hs_table_find(&s->blocks, ptr);
+        evicted[evicted_count++] = *b;
+        hs_table_remove(&s->blocks, b);
     }
-    if (quarantine.count == QUARANTINE_SLOTS)
-        evicted[evicted_count++] = take_oldest();
-    quarantine.ring[(quarantine.head + quarantine.count) % QUARANTINE_SLOTS] =
-        (struct quarantined){ptr, size};
-    quarantine.count++;
-    quarantine.bytes += size;
-    while (quarantine.bytes > quarantine.limit && evicted_count < 16)
-        evicted[evicted_count++] = take_oldest();
-    hs_lock_release(&quarantine.lock);
+    hs_lock_release(&s->lock);
     for (size_t i = 0; i < evicted_count; i++)
-        release_from_quarantine(evicted[i]);
+        release_evicted(&evicted[i]);
 }
 
 /* ---- the interface ---- */
@@ -497,15 +500,16 @@ static size_t debug_check_all(void)
 
 static void debug_facts(struct hs_backend_facts *out)
 {
-    hs_lock_acquire(&quarantine.lock);
-    out->quarantined_blocks = quarantine.count;
-    out->quarantined_bytes = quarantine.bytes;
-    hs_lock_release(&quarantine.lock);
+    for (int i = 0; i < SHARDS; i++) {
+        hs_lock_acquire(&shards[i].lock);
+        out->quarantined_blocks += shards[i].count;
+        out->quarantined_bytes += shards[i].bytes;
+        hs_lock_release(&shards[i].lock);
+    }
 }
 
 static void debug_fork_prepare(void)
 {
-    hs_lock_acquire(&quarantine.lock);
     for (int i = 0; i < SHARDS; i++)
         hs_lock_acquire(&shards[i].lock);
     for (int i = 0; i < POOLS; i++)
@@ -518,7 +522,6 @@ static void debug_fork_parent(void)
         hs_lock_release(&pools[i].lock);
     for (int i = 0; i < SHARDS; i++)
         hs_lock_release(&shards[i].lock);
-    hs_lock_release(&quarantine.lock);
 }
 
 static void debug_fork_child(void)
@@ -527,7 +530,6 @@ static void debug_fork_child(void)
         hs_lock_reset(&pools[i].lock);
     for (int i = 0; i < SHARDS; i++)
         hs_lock_reset(&shards[i].lock);
-    hs_lock_reset(&quarantine.lock);
 }
 
 static void debug_init(void)
