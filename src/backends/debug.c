@@ -67,12 +67,12 @@ struct debug_block {
 };
 
 /* A shard: the records of the blocks whose addresses hash to it, and its
- * part of the quarantine (a ring of freed block addresses, oldest first). */
+ * part of the quarantine (a ring of freed block addresses, oldest first,
+ * in all_rings). */
 struct shard {
     hs_lock lock;
     struct hs_table blocks;
-    uintptr_t *ring;
-    size_t head, count, bytes;
+    size_t head, count, bytes;     /* of its ring in the quarantine */
 } __attribute__((aligned(64)));
 
 struct locked_pool {
@@ -244,12 +244,26 @@ static int check_redzones(const struct debug_block *b, const char *call,
 
 /* ---- the quarantine ---- */
 
-static void setup_quarantine(void)
+/* The rings are mapped at the first free, not at start: a process that
+ * frees nothing pays nothing. */
+static uintptr_t *all_rings; /* atomic; RING_SLOTS per shard */
+
+static uintptr_t *shard_ring(const struct shard *s)
 {
-    quarantine_limit = hs_config.quarantine == SIZE_MAX ? DEFAULT_QUARANTINE : hs_config.quarantine;
-    uintptr_t *rings = hs_region_map(QUARANTINE_SLOTS * sizeof *rings);
-    for (int i = 0; rings && i < SHARDS; i++)
-        shards[i].ring = rings + (size_t)i * RING_SLOTS;
+    uintptr_t *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
+    if (!rings) {
+        uintptr_t *fresh = hs_region_map(QUARANTINE_SLOTS * sizeof *fresh), *none = NULL;
+        if (!fresh)
+            return NULL;
+        if (__atomic_compare_exchange_n(&all_rings, &none, fresh, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE))
+            rings = fresh;
+        else {
+            hs_region_unmap(fresh, QUARANTINE_SLOTS * sizeof *fresh);
+            rings = none;
+        }
+    }
+    return rings + (size_t)(s - shards) * RING_SLOTS;
 }
 
 #define EVICT_MAX 16
@@ -258,7 +272,7 @@ static void setup_quarantine(void)
  * table, into *out. */
 static void evict_oldest(struct shard *s, struct debug_block *out)
 {
-    uintptr_t ptr = s->ring[s->head];
+    uintptr_t ptr = shard_ring(s)[s->head];
     s->head = (s->head + 1) % RING_SLOTS;
     s->count--;
     struct debug_block *b = hs_table_find(&s->blocks, ptr);
@@ -290,11 +304,12 @@ static void enter_quarantine(uintptr_t ptr, size_t size)
     struct debug_block evicted[EVICT_MAX];
     size_t evicted_count = 0;
     struct shard *s = shard_of(ptr);
+    uintptr_t *ring = shard_ring(s);
     hs_lock_acquire(&s->lock);
-    if (s->ring) {
+    if (ring) {
         if (s->count == RING_SLOTS)
             evict_oldest(s, &evicted[evicted_count++]);
-        s->ring[(s->head + s->count) % RING_SLOTS] = ptr;
+        ring[(s->head + s->count) % RING_SLOTS] = ptr;
         s->count++;
         s->bytes += size;
         __atomic_add_fetch(&quarantined_bytes, size, __ATOMIC_RELAXED);
@@ -536,7 +551,7 @@ static void debug_init(void)
 {
     for (int i = 0; i < SHARDS; i++)
         shards[i].blocks = (struct hs_table)HS_TABLE_INIT(struct debug_block);
-    setup_quarantine();
+    quarantine_limit = hs_config.quarantine == SIZE_MAX ? DEFAULT_QUARANTINE : hs_config.quarantine;
 }
 
 const struct hs_backend hs_debug_backend = {

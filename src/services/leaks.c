@@ -110,7 +110,7 @@ static void build_groups(struct hs_report_data *d, const struct collection *c)
 
 static void *map_array(size_t count, size_t size)
 {
-    return hs_region_map(count ? count * size : 1);
+    return hs_region_map(count * size);
 }
 
 void hs_leaks_gather(struct hs_report_data *d, const struct hs_backend *backend,
@@ -120,15 +120,17 @@ void hs_leaks_gather(struct hs_report_data *d, const struct hs_backend *backend,
     backend->fork_prepare(); /* no block comes or goes while we look */
     backend->for_each_block(count_block, &c);
     size_t mapped = c.capacity;
-    c.blocks = map_array(mapped, sizeof *c.blocks);
-    c.entries = map_array(mapped, sizeof *c.entries);
-    if (!c.blocks || !c.entries)
-        c.capacity = 0; /* out of memory: count, but do not classify */
+    if (mapped) {
+        c.blocks = map_array(mapped, sizeof *c.blocks);
+        c.entries = map_array(mapped, sizeof *c.entries);
+        if (!c.blocks || !c.entries)
+            c.capacity = 0; /* out of memory: count, but do not classify */
+    }
     backend->for_each_block(collect_block, &c);
     d->classified = c.count == d->live_blocks && hs_scan(c.entries, c.count, stack_boundary);
     backend->fork_parent();
 
-    if (d->classified) {
+    if (d->classified && c.count) {
         d->groups = map_array(c.count, sizeof *d->groups);
         if (d->groups)
             build_groups(d, &c);
@@ -136,14 +138,14 @@ void hs_leaks_gather(struct hs_report_data *d, const struct hs_backend *backend,
             d->classified = false;
     }
     if (c.blocks)
-        hs_region_unmap(c.blocks, (mapped ? mapped : 1) * sizeof *c.blocks);
+        hs_region_unmap(c.blocks, mapped * sizeof *c.blocks);
     if (c.entries)
-        hs_region_unmap(c.entries, (mapped ? mapped : 1) * sizeof *c.entries);
+        hs_region_unmap(c.entries, mapped * sizeof *c.entries);
 }
 
 void hs_leaks_release(struct hs_report_data *d)
 {
     if (d->groups)
-        hs_region_unmap(d->groups, (d->live_blocks ? d->live_blocks : 1) * sizeof *d->groups);
+        hs_region_unmap(d->groups, d->live_blocks * sizeof *d->groups);
     d->groups = NULL;
 }
