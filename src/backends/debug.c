@@ -84,10 +84,12 @@ static struct shard shards[SHARDS];
 static struct locked_pool pools[POOLS];
 
 #define RING_SLOTS (QUARANTINE_SLOTS / SHARDS)
-/* The bound is on all shards together: a shard evicts its own oldest
- * blocks while the total is over it. */
+/* The bound is on all shards together. While the total is over it, the
+ * shards give up their oldest blocks in turn, so that a block leaves after
+ * about as many frees in a quiet shard as in a busy one. */
 static size_t quarantine_limit;
 static size_t quarantined_bytes; /* atomic */
+static unsigned eviction_turn;   /* atomic: the next shard to evict from */
 
 static inline struct shard *shard_of(uintptr_t ptr)
 {
@@ -297,8 +299,9 @@ static void release_evicted(const struct debug_block *b)
     put_slot(b);
 }
 
-/* Puts a freed block (already marked FREED) into its shard's quarantine;
- * what that pushes out is released after the lock. */
+/* Puts a freed block (already marked FREED) into its shard's quarantine,
+ * then evicts from the shards in turn while the quarantine is over its
+ * bound; what leaves is released with no lock held. */
 static void enter_quarantine(uintptr_t ptr, size_t size)
 {
     struct debug_block evicted[EVICT_MAX];
@@ -313,15 +316,21 @@ static void enter_quarantine(uintptr_t ptr, size_t size)
         s->count++;
         s->bytes += size;
         __atomic_add_fetch(&quarantined_bytes, size, __ATOMIC_RELAXED);
-        while (s->count > 0 && evicted_count < EVICT_MAX &&
-               __atomic_load_n(&quarantined_bytes, __ATOMIC_RELAXED) > quarantine_limit)
-            evict_oldest(s, &evicted[evicted_count++]);
     } else { /* no ring: nothing is held back */
         struct debug_block *b = hs_table_find(&s->blocks, ptr);
         evicted[evicted_count++] = *b;
         hs_table_remove(&s->blocks, b);
     }
     hs_lock_release(&s->lock);
+    for (int tries = 0; tries < 2 * SHARDS && evicted_count < EVICT_MAX &&
+                        __atomic_load_n(&quarantined_bytes, __ATOMIC_RELAXED) > quarantine_limit;
+         tries++) {
+        struct shard *victim = &shards[__atomic_fetch_add(&eviction_turn, 1, __ATOMIC_RELAXED) % SHARDS];
+        hs_lock_acquire(&victim->lock);
+        if (victim->count > 0)
+            evict_oldest(victim, &evicted[evicted_count++]);
+        hs_lock_release(&victim->lock);
+    }
     for (size_t i = 0; i < evicted_count; i++)
         release_evicted(&evicted[i]);
 }

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 size_t hs_os_page_size(void)
@@ -95,6 +96,30 @@ ssize_t hs_os_read_file(const char *path, char *buf, size_t len)
     }
     errno = saved;
     return total;
+}
+
+const void *hs_os_map_file(const char *path, size_t *len)
+{
+    int saved = errno;
+    const void *p = NULL;
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (m != MAP_FAILED) {
+            p = m;
+            *len = (size_t)st.st_size;
+        }
+    }
+    if (fd >= 0)
+        close(fd);
+    errno = saved;
+    return p;
+}
+
+void hs_os_unmap_file(const void *addr, size_t len)
+{
+    hs_os_unmap((void *)addr, len);
 }
 
 pid_t hs_os_getpid(void)

@@ -30,6 +30,10 @@ void *hs_os_remap(void *addr, size_t old_len, size_t new_len);
  * Returns the length read or -1. */
 ssize_t hs_os_read_file(const char *path, char *buf, size_t len);
 
+/* Maps a whole file read-only; NULL if it cannot be opened or is empty. */
+const void *hs_os_map_file(const char *path, size_t *len);
+void hs_os_unmap_file(const void *addr, size_t len);
+
 pid_t hs_os_getpid(void);
 bool hs_os_secure_exec(void);
 _Noreturn void hs_os_exit(int status);

@@ -55,7 +55,7 @@ static void json_stack(struct hs_writer *w, const struct hs_stack *stack)
     for (unsigned i = 0; stack && i < stack->depth; i++) {
         if (i)
             hs_writer_puts(w, ", ");
-        json_frame(w, stack->pcs[i], i > 0);
+        json_frame(w, stack->pcs[i], true);
     }
     hs_writer_puts(w, "]");
 }

@@ -34,11 +34,11 @@ const char *hs_alloc_kind_name(enum hs_alloc_kind kind)
     }
 }
 
-static void text_frame(struct hs_writer *w, unsigned index, uintptr_t pc)
+static void text_frame(struct hs_writer *w, unsigned index, uintptr_t pc, bool return_address)
 {
     struct hs_frame f;
     hs_printf(w, "    #%u %p", index, (void *)pc);
-    if (hs_symbolize(pc, index > 0, &f)) {
+    if (hs_symbolize(pc, return_address, &f)) {
         if (f.function)
             hs_printf(w, " in %s", f.function);
         if (f.file)
@@ -55,7 +55,7 @@ void hs_emit_text_stack(struct hs_writer *w, const struct hs_stack *stack)
         return;
     }
     for (unsigned i = 0; i < stack->depth; i++)
-        text_frame(w, i, stack->pcs[i]);
+        text_frame(w, i, stack->pcs[i], true);
 }
 
 static void fault_line(struct hs_writer *w, const struct hs_error *e, const char *where)
@@ -129,7 +129,7 @@ void hs_emit_text_error(struct hs_writer *w, const struct hs_error *e)
 {
     headline(w, e);
     if (e->pc)
-        text_frame(w, 0, e->pc);
+        text_frame(w, 0, e->pc, false);
     else if (e->stack)
         hs_emit_text_stack(w, e->stack);
     if (e->has_block) {

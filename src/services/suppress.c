@@ -76,7 +76,7 @@ int hs_suppression_match(const struct hs_stack *stack)
         return -1;
     for (unsigned i = 0; i < stack->depth; i++) {
         struct hs_frame f;
-        if (!hs_symbolize(stack->pcs[i], i > 0, &f))
+        if (!hs_symbolize(stack->pcs[i], true, &f))
             continue;
         for (size_t k = 0; k < pattern_count; k++)
             if (matches(patterns[k], f.function) || matches(patterns[k], f.file) ||

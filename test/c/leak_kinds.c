@@ -64,7 +64,7 @@ __attribute__((noinline)) static void leak_in_libc(void)
     FILE *f = fopen("/proc/self/stat", "r");
     char *line = NULL;
     size_t cap = 0;
-    if (f && getline(&line, &cap, f) > 0) /* SITE getline */
+    if (f && getdelim(&line, &cap, '\n', f) > 0) /* SITE getline */
         fclose(f);
     line = NULL;
 }
