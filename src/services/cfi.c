@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "reader.h"
+
 enum {
     PE_ABSPTR = 0x00, PE_ULEB128 = 0x01, PE_UDATA2 = 0x02, PE_UDATA4 = 0x03,
     PE_UDATA8 = 0x04, PE_SLEB128 = 0x09, PE_SDATA2 = 0x0a, PE_SDATA4 = 0x0b,
@@ -21,70 +23,23 @@ enum {
 
 enum { REG_RBP = 6, REG_RSP = 7, REG_RA = 16 };
 
-/* A bounded reader over [p, end). */
-struct cursor {
-    const uint8_t *p, *end;
-    bool bad;
-};
-
-static uint64_t read_bytes(struct cursor *c, unsigned n)
-{
-    uint64_t v = 0;
-    if (c->bad || (size_t)(c->end - c->p) < n) {
-        c->bad = true;
-        return 0;
-    }
-    memcpy(&v, c->p, n); /* little-endian */
-    c->p += n;
-    return v;
-}
-
-static uint64_t read_uleb(struct cursor *c)
-{
-    uint64_t v = 0;
-    for (unsigned shift = 0; !c->bad; shift += 7) {
-        uint8_t b = (uint8_t)read_bytes(c, 1);
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            break;
-    }
-    return v;
-}
-
-static int64_t read_sleb(struct cursor *c)
-{
-    int64_t v = 0;
-    unsigned shift = 0;
-    uint8_t b = 0x80;
-    while (!c->bad && (b & 0x80)) {
-        b = (uint8_t)read_bytes(c, 1);
-        if (shift < 64)
-            v |= (int64_t)(b & 0x7f) << shift;
-        shift += 7;
-    }
-    if (shift < 64 && (b & 0x40))
-        v |= -((int64_t)1 << shift);
-    return v;
-}
-
 /* A pointer in one of the DW_EH_PE encodings; data_base for datarel. */
-static uintptr_t read_encoded(struct cursor *c, uint8_t encoding, uintptr_t data_base)
+static uintptr_t read_encoded(struct hs_reader *c, uint8_t encoding, uintptr_t data_base)
 {
     if (encoding == PE_OMIT)
         return 0;
     uintptr_t at = (uintptr_t)c->p;
     uintptr_t v;
     switch (encoding & 0x0f) {
-    case PE_ABSPTR: v = (uintptr_t)read_bytes(c, 8); break;
-    case PE_ULEB128: v = (uintptr_t)read_uleb(c); break;
-    case PE_UDATA2: v = (uintptr_t)read_bytes(c, 2); break;
-    case PE_UDATA4: v = (uintptr_t)read_bytes(c, 4); break;
-    case PE_UDATA8: v = (uintptr_t)read_bytes(c, 8); break;
-    case PE_SLEB128: v = (uintptr_t)read_sleb(c); break;
-    case PE_SDATA2: v = (uintptr_t)(int64_t)(int16_t)read_bytes(c, 2); break;
-    case PE_SDATA4: v = (uintptr_t)(int64_t)(int32_t)read_bytes(c, 4); break;
-    case PE_SDATA8: v = (uintptr_t)read_bytes(c, 8); break;
+    case PE_ABSPTR: v = (uintptr_t)hs_read_bytes(c, 8); break;
+    case PE_ULEB128: v = (uintptr_t)hs_read_uleb(c); break;
+    case PE_UDATA2: v = (uintptr_t)hs_read_bytes(c, 2); break;
+    case PE_UDATA4: v = (uintptr_t)hs_read_bytes(c, 4); break;
+    case PE_UDATA8: v = (uintptr_t)hs_read_bytes(c, 8); break;
+    case PE_SLEB128: v = (uintptr_t)hs_read_sleb(c); break;
+    case PE_SDATA2: v = (uintptr_t)(int64_t)(int16_t)hs_read_bytes(c, 2); break;
+    case PE_SDATA4: v = (uintptr_t)(int64_t)(int32_t)hs_read_bytes(c, 4); break;
+    case PE_SDATA8: v = (uintptr_t)hs_read_bytes(c, 8); break;
     default: c->bad = true; return 0;
     }
     switch (encoding & 0x70) {
@@ -105,11 +60,11 @@ static uintptr_t read_encoded(struct cursor *c, uint8_t encoding, uintptr_t data
 /* The FDE for pc from the binary search table of .eh_frame_hdr. */
 static const uint8_t *find_fde(const uint8_t *hdr, uintptr_t pc)
 {
-    struct cursor c = {hdr, hdr + 4, false};
-    uint8_t version = (uint8_t)read_bytes(&c, 1);
-    uint8_t frame_ptr_enc = (uint8_t)read_bytes(&c, 1);
-    uint8_t count_enc = (uint8_t)read_bytes(&c, 1);
-    uint8_t table_enc = (uint8_t)read_bytes(&c, 1);
+    struct hs_reader c = {hdr, hdr + 4, false};
+    uint8_t version = (uint8_t)hs_read_bytes(&c, 1);
+    uint8_t frame_ptr_enc = (uint8_t)hs_read_bytes(&c, 1);
+    uint8_t count_enc = (uint8_t)hs_read_bytes(&c, 1);
+    uint8_t table_enc = (uint8_t)hs_read_bytes(&c, 1);
     /* gcc and lld always write a table of signed 4-byte offsets from the
      * header: anything else is refused rather than searched slowly. */
     if (c.bad || version != 1 || table_enc != (PE_DATAREL | PE_SDATA4))
@@ -150,7 +105,7 @@ struct cie {
     uint64_t ra_reg;
     uint8_t fde_encoding;
     bool has_augmentation_data;
-    struct cursor instructions;
+    struct hs_reader instructions;
 };
 
 static void set_saved(struct rules *r, uint64_t reg, int64_t offset)
@@ -177,13 +132,13 @@ static void set_unsaved(struct rules *r, const struct rules *initial, uint64_t r
 
 /* Runs instructions until the location passes pc (pc == UINTPTR_MAX: all of
  * them). Returns false on an instruction this model cannot follow. */
-static bool run_program(struct cursor *c, const struct cie *cie, uintptr_t location, uintptr_t pc,
+static bool run_program(struct hs_reader *c, const struct cie *cie, uintptr_t location, uintptr_t pc,
                         struct rules *r, const struct rules *initial)
 {
     struct rules saved_states[8];
     unsigned depth = 0;
     while (c->p < c->end && !c->bad) {
-        uint8_t op = (uint8_t)read_bytes(c, 1);
+        uint8_t op = (uint8_t)hs_read_bytes(c, 1);
         uint8_t low = op & 0x3f;
         uint64_t reg;
         switch (op >> 6) {
@@ -193,7 +148,7 @@ static bool run_program(struct cursor *c, const struct cie *cie, uintptr_t locat
                 return true;
             continue;
         case 2: /* offset */
-            set_saved(r, low, (int64_t)read_uleb(c) * cie->data_align);
+            set_saved(r, low, (int64_t)hs_read_uleb(c) * cie->data_align);
             continue;
         case 3: /* restore */
             set_unsaved(r, initial, low);
@@ -208,33 +163,33 @@ static bool run_program(struct cursor *c, const struct cie *cie, uintptr_t locat
             break;
         case 0x02: case 0x03: case 0x04: { /* advance_loc1, 2, 4 */
             unsigned size = op == 0x02 ? 1 : op == 0x03 ? 2 : 4;
-            location += read_bytes(c, size) * cie->code_align;
+            location += hs_read_bytes(c, size) * cie->code_align;
             if (location > pc)
                 return true;
             break;
         }
         case 0x05: /* offset_extended */
-            reg = read_uleb(c);
-            set_saved(r, reg, (int64_t)read_uleb(c) * cie->data_align);
+            reg = hs_read_uleb(c);
+            set_saved(r, reg, (int64_t)hs_read_uleb(c) * cie->data_align);
             break;
         case 0x11: /* offset_extended_sf */
-            reg = read_uleb(c);
-            set_saved(r, reg, read_sleb(c) * cie->data_align);
+            reg = hs_read_uleb(c);
+            set_saved(r, reg, hs_read_sleb(c) * cie->data_align);
             break;
         case 0x06: case 0x08: /* restore_extended, same_value */
-            reg = read_uleb(c);
+            reg = hs_read_uleb(c);
             if (op == 0x06)
                 set_unsaved(r, initial, reg);
             else if (reg == REG_RBP)
                 r->rbp_saved = false;
             break;
         case 0x07: /* undefined */
-            if (read_uleb(c) == REG_RA)
+            if (hs_read_uleb(c) == REG_RA)
                 r->ra_undefined = true;
             break;
         case 0x09: /* register: a register kept in another */
-            reg = read_uleb(c);
-            read_uleb(c);
+            reg = hs_read_uleb(c);
+            hs_read_uleb(c);
             if (reg == REG_RA || reg == REG_RBP)
                 return false;
             break;
@@ -249,55 +204,49 @@ static bool run_program(struct cursor *c, const struct cie *cie, uintptr_t locat
             *r = saved_states[--depth];
             break;
         case 0x0c: /* def_cfa */
-            r->cfa_reg = (uint8_t)read_uleb(c);
-            r->cfa_offset = (int64_t)read_uleb(c);
+            r->cfa_reg = (uint8_t)hs_read_uleb(c);
+            r->cfa_offset = (int64_t)hs_read_uleb(c);
             r->cfa_unsupported = false;
             break;
         case 0x12: /* def_cfa_sf */
-            r->cfa_reg = (uint8_t)read_uleb(c);
-            r->cfa_offset = read_sleb(c) * cie->data_align;
+            r->cfa_reg = (uint8_t)hs_read_uleb(c);
+            r->cfa_offset = hs_read_sleb(c) * cie->data_align;
             r->cfa_unsupported = false;
             break;
         case 0x0d: /* def_cfa_register */
-            r->cfa_reg = (uint8_t)read_uleb(c);
+            r->cfa_reg = (uint8_t)hs_read_uleb(c);
             break;
         case 0x0e: /* def_cfa_offset */
-            r->cfa_offset = (int64_t)read_uleb(c);
+            r->cfa_offset = (int64_t)hs_read_uleb(c);
             break;
         case 0x13: /* def_cfa_offset_sf */
-            r->cfa_offset = read_sleb(c) * cie->data_align;
+            r->cfa_offset = hs_read_sleb(c) * cie->data_align;
             break;
-        case 0x0f: { /* def_cfa_expression */
-            uint64_t len = read_uleb(c);
-            c->p += len <= (uint64_t)(c->end - c->p) ? len : 0;
+        case 0x0f: /* def_cfa_expression */
+            hs_read_skip(c, hs_read_uleb(c));
             r->cfa_unsupported = true;
             break;
-        }
-        case 0x10: case 0x16: { /* expression, val_expression */
-            reg = read_uleb(c);
-            uint64_t len = read_uleb(c);
-            if (len > (uint64_t)(c->end - c->p))
-                return false;
-            c->p += len;
+        case 0x10: case 0x16: /* expression, val_expression */
+            reg = hs_read_uleb(c);
+            hs_read_skip(c, hs_read_uleb(c));
             if (reg == REG_RA || reg == REG_RBP)
                 return false;
             break;
-        }
         case 0x14: case 0x15: /* val_offset, val_offset_sf */
-            reg = read_uleb(c);
+            reg = hs_read_uleb(c);
             if (op == 0x14)
-                read_uleb(c);
+                hs_read_uleb(c);
             else
-                read_sleb(c);
+                hs_read_sleb(c);
             if (reg == REG_RA || reg == REG_RBP)
                 return false;
             break;
         case 0x2e: /* GNU_args_size */
-            read_uleb(c);
+            hs_read_uleb(c);
             break;
         case 0x2f: /* GNU_negative_offset_extended */
-            reg = read_uleb(c);
-            set_saved(r, reg, -(int64_t)read_uleb(c) * cie->data_align);
+            reg = hs_read_uleb(c);
+            set_saved(r, reg, -(int64_t)hs_read_uleb(c) * cie->data_align);
             break;
         default:
             return false;
@@ -307,14 +256,14 @@ static bool run_program(struct cursor *c, const struct cie *cie, uintptr_t locat
 }
 
 /* Opens the record at p: its body, and whether it is a CIE. */
-static bool open_record(const uint8_t *p, struct cursor *body, uint32_t *id, const uint8_t **id_at)
+static bool open_record(const uint8_t *p, struct hs_reader *body, uint32_t *id, const uint8_t **id_at)
 {
-    struct cursor c = {p, p + 12, false};
-    uint64_t length = read_bytes(&c, 4);
+    struct hs_reader c = {p, p + 12, false};
+    uint64_t length = hs_read_bytes(&c, 4);
     if (length == 0xffffffff || length == 0 || c.bad)
         return false; /* 64-bit records never appear in .eh_frame */
     *id_at = c.p;
-    *id = (uint32_t)read_bytes(&c, 4);
+    *id = (uint32_t)hs_read_bytes(&c, 4);
     body->p = c.p;
     body->end = *id_at + length;
     body->bad = c.bad;
@@ -323,12 +272,12 @@ static bool open_record(const uint8_t *p, struct cursor *body, uint32_t *id, con
 
 static bool parse_cie(const uint8_t *p, struct cie *cie)
 {
-    struct cursor c;
+    struct hs_reader c;
     uint32_t id;
     const uint8_t *id_at;
     if (!open_record(p, &c, &id, &id_at) || id != 0)
         return false;
-    uint8_t version = (uint8_t)read_bytes(&c, 1);
+    uint8_t version = (uint8_t)hs_read_bytes(&c, 1);
     const char *augmentation = (const char *)c.p;
     size_t aug_len = strnlen(augmentation, (size_t)(c.end - c.p));
     c.p += aug_len + 1;
@@ -336,19 +285,19 @@ static bool parse_cie(const uint8_t *p, struct cie *cie)
         return false;
     if (aug_len >= 2 && augmentation[0] == 'e' && augmentation[1] == 'h')
         return false; /* ancient gcc, not met on current systems */
-    cie->code_align = read_uleb(&c);
-    cie->data_align = read_sleb(&c);
-    cie->ra_reg = version == 1 ? read_bytes(&c, 1) : read_uleb(&c);
+    cie->code_align = hs_read_uleb(&c);
+    cie->data_align = hs_read_sleb(&c);
+    cie->ra_reg = version == 1 ? hs_read_bytes(&c, 1) : hs_read_uleb(&c);
     cie->fde_encoding = PE_ABSPTR;
     cie->has_augmentation_data = aug_len > 0 && augmentation[0] == 'z';
     if (cie->has_augmentation_data) {
-        uint64_t len = read_uleb(&c);
+        uint64_t len = hs_read_uleb(&c);
         const uint8_t *after = c.p + len;
         for (size_t i = 1; i < aug_len && !c.bad; i++) {
             switch (augmentation[i]) {
-            case 'R': cie->fde_encoding = (uint8_t)read_bytes(&c, 1); break;
-            case 'L': read_bytes(&c, 1); break;
-            case 'P': read_encoded(&c, (uint8_t)read_bytes(&c, 1) & 0x7f, 0); break;
+            case 'R': cie->fde_encoding = (uint8_t)hs_read_bytes(&c, 1); break;
+            case 'L': hs_read_bytes(&c, 1); break;
+            case 'P': read_encoded(&c, (uint8_t)hs_read_bytes(&c, 1) & 0x7f, 0); break;
             case 'S': case 'B': break;
             default: return false;
             }
@@ -369,7 +318,7 @@ bool hs_cfi_rule(uintptr_t pc, struct hs_cfi_rule *out)
     const uint8_t *fde = find_fde(found.dlfo_eh_frame, pc);
     if (!fde)
         return false;
-    struct cursor c;
+    struct hs_reader c;
     uint32_t cie_offset;
     const uint8_t *id_at;
     if (!open_record(fde, &c, &cie_offset, &id_at) || cie_offset == 0)
@@ -382,13 +331,13 @@ bool hs_cfi_rule(uintptr_t pc, struct hs_cfi_rule *out)
     if (c.bad || pc < start || pc - start >= range)
         return false;
     if (cie.has_augmentation_data) {
-        uint64_t len = read_uleb(&c);
+        uint64_t len = hs_read_uleb(&c);
         if (len > (uint64_t)(c.end - c.p))
             return false;
         c.p += len;
     }
     struct rules initial = {.cfa_reg = REG_RSP};
-    struct cursor cie_program = cie.instructions;
+    struct hs_reader cie_program = cie.instructions;
     if (!run_program(&cie_program, &cie, start, UINTPTR_MAX, &initial, &initial))
         return false;
     struct rules r = initial;

@@ -6,56 +6,11 @@
 
 #include <string.h>
 
+#include "reader.h"
 #include "regions.h"
 #include "sort.h"
 
-struct reader {
-    const uint8_t *p, *end;
-    bool bad;
-};
-
-static uint64_t read_n(struct reader *r, unsigned n)
-{
-    uint64_t v = 0;
-    if (r->bad || (size_t)(r->end - r->p) < n) {
-        r->bad = true;
-        return 0;
-    }
-    memcpy(&v, r->p, n);
-    r->p += n;
-    return v;
-}
-
-static uint64_t read_uleb(struct reader *r)
-{
-    uint64_t v = 0;
-    for (unsigned shift = 0; !r->bad; shift += 7) {
-        uint8_t b = (uint8_t)read_n(r, 1);
-        if (shift < 64)
-            v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            break;
-    }
-    return v;
-}
-
-static int64_t read_sleb(struct reader *r)
-{
-    int64_t v = 0;
-    unsigned shift = 0;
-    uint8_t b = 0x80;
-    while (!r->bad && (b & 0x80)) {
-        b = (uint8_t)read_n(r, 1);
-        if (shift < 64)
-            v |= (int64_t)(b & 0x7f) << shift;
-        shift += 7;
-    }
-    if (shift < 64 && (b & 0x40))
-        v |= -((int64_t)1 << shift);
-    return v;
-}
-
-static const char *read_cstr(struct reader *r)
+static const char *read_cstr(struct hs_reader *r)
 {
     const char *s = (const char *)r->p;
     size_t room = (size_t)(r->end - r->p);
@@ -134,44 +89,37 @@ struct unit {
 };
 
 /* One attribute value of a v5 entry: a string, a number, or skipped. */
-static void read_form(struct reader *r, const struct hs_elf *elf, const struct unit *u,
+static void read_form(struct hs_reader *r, const struct hs_elf *elf, const struct unit *u,
                       uint64_t form, const char **string, uint64_t *number)
 {
     switch (form) {
     case FORM_STRING: *string = read_cstr(r); break;
-    case FORM_LINE_STRP: *string = string_at(&elf->debug_line_str, read_n(r, u->offset_size)); break;
-    case FORM_STRP: *string = string_at(&elf->debug_str, read_n(r, u->offset_size)); break;
-    case FORM_UDATA: *number = read_uleb(r); break;
-    case FORM_DATA1: *number = read_n(r, 1); break;
-    case FORM_DATA2: *number = read_n(r, 2); break;
-    case FORM_DATA4: *number = read_n(r, 4); break;
-    case FORM_DATA8: *number = read_n(r, 8); break;
-    case FORM_DATA16: read_n(r, 8), read_n(r, 8); break;
-    case FORM_BLOCK: {
-        uint64_t len = read_uleb(r);
-        if (len > (uint64_t)(r->end - r->p))
-            r->bad = true;
-        else
-            r->p += len;
-        break;
-    }
+    case FORM_LINE_STRP: *string = string_at(&elf->debug_line_str, hs_read_bytes(r, u->offset_size)); break;
+    case FORM_STRP: *string = string_at(&elf->debug_str, hs_read_bytes(r, u->offset_size)); break;
+    case FORM_UDATA: *number = hs_read_uleb(r); break;
+    case FORM_DATA1: *number = hs_read_bytes(r, 1); break;
+    case FORM_DATA2: *number = hs_read_bytes(r, 2); break;
+    case FORM_DATA4: *number = hs_read_bytes(r, 4); break;
+    case FORM_DATA8: *number = hs_read_bytes(r, 8); break;
+    case FORM_DATA16: hs_read_bytes(r, 8), hs_read_bytes(r, 8); break;
+    case FORM_BLOCK: hs_read_skip(r, hs_read_uleb(r)); break;
     default: r->bad = true; break;
     }
 }
 
 /* v5 directory or file entries: count entries of the given format. */
-static bool read_entries_v5(struct reader *r, const struct hs_elf *elf, struct unit *u,
+static bool read_entries_v5(struct hs_reader *r, const struct hs_elf *elf, struct unit *u,
                             struct hs_line_table *t, bool files)
 {
     uint64_t formats[16][2];
-    unsigned format_count = (unsigned)read_n(r, 1);
+    unsigned format_count = (unsigned)hs_read_bytes(r, 1);
     if (format_count > 16)
         return false;
     for (unsigned i = 0; i < format_count; i++) {
-        formats[i][0] = read_uleb(r);
-        formats[i][1] = read_uleb(r);
+        formats[i][0] = hs_read_uleb(r);
+        formats[i][1] = hs_read_uleb(r);
     }
-    uint64_t count = read_uleb(r);
+    uint64_t count = hs_read_uleb(r);
     for (uint64_t e = 0; e < count && !r->bad; e++) {
         const char *path = NULL;
         uint64_t dir = 0;
@@ -196,7 +144,7 @@ static bool read_entries_v5(struct reader *r, const struct hs_elf *elf, struct u
     return !r->bad;
 }
 
-static bool read_entries_v4(struct reader *r, struct unit *u, struct hs_line_table *t)
+static bool read_entries_v4(struct hs_reader *r, struct unit *u, struct hs_line_table *t)
 {
     u->dirs[0] = NULL; /* the compilation directory, not in the table */
     u->dir_count = 1;
@@ -206,9 +154,9 @@ static bool read_entries_v4(struct reader *r, struct unit *u, struct hs_line_tab
         u->dir_count++;
     }
     for (const char *name; (name = read_cstr(r)) && *name;) {
-        uint64_t dir = read_uleb(r);
-        read_uleb(r); /* modification time */
-        read_uleb(r); /* length */
+        uint64_t dir = hs_read_uleb(r);
+        hs_read_uleb(r); /* modification time */
+        hs_read_uleb(r); /* length */
         if (!add_file(t, dir < u->dir_count && dir < 256 ? u->dirs[dir] : NULL, name))
             return false;
     }
@@ -217,7 +165,7 @@ static bool read_entries_v4(struct reader *r, struct unit *u, struct hs_line_tab
 
 /* ---- the line-number program ---- */
 
-static bool run_program(struct reader *r, const struct unit *u, struct hs_line_table *t)
+static bool run_program(struct hs_reader *r, const struct unit *u, struct hs_line_table *t)
 {
     uint64_t address = 0;
     uint32_t file = 1, line = 1;
@@ -229,7 +177,7 @@ static bool run_program(struct reader *r, const struct unit *u, struct hs_line_t
                            (uint32_t)(u->first_file + (f) - file_base) : UINT32_MAX - 1, l)) \
         return false
     while (r->p < r->end && !r->bad) {
-        uint8_t op = (uint8_t)read_n(r, 1);
+        uint8_t op = (uint8_t)hs_read_bytes(r, 1);
         if (op >= u->opcode_base) {
             unsigned adjusted = op - u->opcode_base;
             address += (adjusted / u->line_range) * u->min_inst_length;
@@ -239,30 +187,30 @@ static bool run_program(struct reader *r, const struct unit *u, struct hs_line_t
         }
         switch (op) {
         case 0: { /* extended */
-            uint64_t len = read_uleb(r);
+            uint64_t len = hs_read_uleb(r);
             if (len == 0 || len > (uint64_t)(r->end - r->p))
                 return false;
             const uint8_t *next = r->p + len;
-            uint8_t sub = (uint8_t)read_n(r, 1);
+            uint8_t sub = (uint8_t)hs_read_bytes(r, 1);
             if (sub == 1) { /* end_sequence */
                 if (!add_row(t, address, UINT32_MAX, 0))
                     return false;
                 address = 0, file = 1, line = 1;
             } else if (sub == 2) { /* set_address */
-                address = read_n(r, u->address_size);
+                address = hs_read_bytes(r, u->address_size);
             }
             r->p = next;
             break;
         }
         case 1: ROW(address, file, line); break;                    /* copy */
-        case 2: address += read_uleb(r) * u->min_inst_length; break; /* advance_pc */
-        case 3: line += (uint32_t)read_sleb(r); break;               /* advance_line */
-        case 4: file = (uint32_t)read_uleb(r); break;                /* set_file */
+        case 2: address += hs_read_uleb(r) * u->min_inst_length; break; /* advance_pc */
+        case 3: line += (uint32_t)hs_read_sleb(r); break;               /* advance_line */
+        case 4: file = (uint32_t)hs_read_uleb(r); break;                /* set_file */
         case 8: address += ((255u - u->opcode_base) / u->line_range) * u->min_inst_length; break;
-        case 9: address += read_n(r, 2); break;                      /* fixed_advance_pc */
+        case 9: address += hs_read_bytes(r, 2); break;                      /* fixed_advance_pc */
         default: /* other standard opcodes: skip their operands */
             for (unsigned i = 0; i < u->standard_lengths[op - 1]; i++)
-                read_uleb(r);
+                hs_read_uleb(r);
             break;
         }
     }
@@ -270,40 +218,40 @@ static bool run_program(struct reader *r, const struct unit *u, struct hs_line_t
     return !r->bad;
 }
 
-static bool load_unit(struct reader *all, const struct hs_elf *elf, struct hs_line_table *t)
+static bool load_unit(struct hs_reader *all, const struct hs_elf *elf, struct hs_line_table *t)
 {
     struct unit u = {0};
-    uint64_t length = read_n(all, 4);
+    uint64_t length = hs_read_bytes(all, 4);
     u.offset_size = 4;
     if (length == 0xffffffff) {
-        length = read_n(all, 8);
+        length = hs_read_bytes(all, 8);
         u.offset_size = 8;
     }
     if (all->bad || length > (uint64_t)(all->end - all->p))
         return false;
-    struct reader r = {all->p, all->p + length, false};
+    struct hs_reader r = {all->p, all->p + length, false};
     all->p += length;
-    u.version = (unsigned)read_n(&r, 2);
+    u.version = (unsigned)hs_read_bytes(&r, 2);
     if (u.version < 2 || u.version > 5)
         return false;
     u.address_size = 8;
     if (u.version >= 5) {
-        u.address_size = (unsigned)read_n(&r, 1);
-        read_n(&r, 1); /* segment selector size */
+        u.address_size = (unsigned)hs_read_bytes(&r, 1);
+        hs_read_bytes(&r, 1); /* segment selector size */
         if (u.address_size != 4 && u.address_size != 8)
             return false;
     }
-    uint64_t header_length = read_n(&r, u.offset_size);
+    uint64_t header_length = hs_read_bytes(&r, u.offset_size);
     if (r.bad || header_length > (uint64_t)(r.end - r.p))
         return false;
     const uint8_t *program = r.p + header_length;
-    u.min_inst_length = (uint8_t)read_n(&r, 1);
+    u.min_inst_length = (uint8_t)hs_read_bytes(&r, 1);
     if (u.version >= 4)
-        read_n(&r, 1); /* maximum operations per instruction */
-    u.default_is_stmt = (uint8_t)read_n(&r, 1);
-    u.line_base = (int8_t)read_n(&r, 1);
-    u.line_range = (uint8_t)read_n(&r, 1);
-    u.opcode_base = (uint8_t)read_n(&r, 1);
+        hs_read_bytes(&r, 1); /* maximum operations per instruction */
+    u.default_is_stmt = (uint8_t)hs_read_bytes(&r, 1);
+    u.line_base = (int8_t)hs_read_bytes(&r, 1);
+    u.line_range = (uint8_t)hs_read_bytes(&r, 1);
+    u.opcode_base = (uint8_t)hs_read_bytes(&r, 1);
     if (r.bad || u.line_range == 0 || u.opcode_base == 0 ||
         (size_t)(r.end - r.p) < (size_t)(u.opcode_base - 1))
         return false;
@@ -332,7 +280,7 @@ bool hs_lines_load(const struct hs_elf *elf, struct hs_line_table *table)
     memset(table, 0, sizeof *table);
     if (!elf->debug_line.data)
         return false;
-    struct reader all = {elf->debug_line.data, elf->debug_line.data + elf->debug_line.size, false};
+    struct hs_reader all = {elf->debug_line.data, elf->debug_line.data + elf->debug_line.size, false};
     while (all.p < all.end && !all.bad)
         if (!load_unit(&all, elf, table))
             break; /* keep the units read so far */
