@@ -58,10 +58,14 @@ static struct module *module_for(const Dl_info *info, uintptr_t pc)
     struct module *m = &modules[module_count++];
     memset(m, 0, sizeof *m);
     m->base = base;
-    m->path = info->dli_fname && info->dli_fname[0] ? info->dli_fname : executable_path();
+    m->path = info->dli_fname;
     struct dl_find_object found;
-    if (_dl_find_object((void *)pc, &found) == 0 && found.dlfo_link_map)
+    if (_dl_find_object((void *)pc, &found) == 0 && found.dlfo_link_map) {
         m->bias = found.dlfo_link_map->l_addr;
+        /* The main program's map has no name (dladdr gives argv[0]). */
+        if (!found.dlfo_link_map->l_name[0])
+            m->path = executable_path();
+    }
     m->opened = m->path && hs_elf_open(m->path, &m->elf);
     m->has_debug = m->opened && hs_elf_open_debug(&m->elf, &m->debug);
     return m;
