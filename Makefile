@@ -4,7 +4,7 @@
 CC       ?= gcc
 CXX      ?= g++
 BUILD    := build
-BACKENDS := debug page
+BACKENDS := debug arena page
 
 # -fno-builtin-*: the compiler must not turn code inside the shim back into
 # calls to the functions it defines (malloc + memset into calloc, say).
@@ -16,7 +16,7 @@ SHIM_CFLAGS := -std=gnu11 -fPIC -fvisibility=hidden -ftls-model=initial-exec \
 SHIM_LDFLAGS := -shared -Wl,-soname,libheapshim.so -Wl,-z,defs -Wl,-z,relro \
 	-Wl,--as-needed -ldl -lpthread
 
-SRCS := $(sort $(wildcard src/*.c src/*/*.c))
+SRCS := $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c))
 OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB  := $(BUILD)/libheapshim.so
 

@@ -123,5 +123,7 @@ const struct hs_backend *hs_backend_get(int backend_id);
 
 extern const struct hs_backend hs_page_backend;
 extern const struct hs_backend hs_debug_backend;
+/* free_small_blocks false: HEAPSHIM_ARENA_FREE=0, small frees only mark. */
+const struct hs_backend *hs_arena_backend(bool free_small_blocks);
 
 #endif

@@ -9,6 +9,8 @@ const struct hs_backend *hs_backend_get(int backend_id)
         return &hs_page_backend;
     case HS_BACKEND_DEBUG:
         return &hs_debug_backend;
+    case HS_BACKEND_ARENA:
+        return hs_arena_backend(hs_config.arena_free);
     default:
         return NULL;
     }

@@ -28,7 +28,7 @@ static _Noreturn void backend_not_built(void)
 {
     char why[256];
     hs_format(why, sizeof why, "the %s backend is not built yet (a later heapshim version adds "
-              "it); built backends: debug, page", hs_backend_name(hs_config.backend));
+              "it); built backends: debug, arena, page", hs_backend_name(hs_config.backend));
     hs_config_error("HEAPSHIM_BACKEND", hs_backend_name(hs_config.backend), why);
 }
 

@@ -7,6 +7,8 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 size_t hs_os_page_size(void)
@@ -66,6 +68,37 @@ bool hs_os_decommit(void *addr, size_t len)
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
     errno = saved;
     return p == addr;
+}
+
+bool hs_os_commit(void *addr, size_t len)
+{
+    int saved = errno;
+    void *p = mmap(addr, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    errno = saved;
+    return p == addr;
+}
+
+void *hs_os_remap_to(void *addr, size_t old_len, size_t new_len, void *dest)
+{
+    int saved = errno;
+    void *p = mremap(addr, old_len, new_len, MREMAP_MAYMOVE | MREMAP_FIXED, dest);
+    errno = saved;
+    return p == MAP_FAILED ? NULL : p;
+}
+
+uint64_t hs_os_now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+    return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+}
+
+uint64_t hs_os_random(void)
+{
+    uint64_t r;
+    memcpy(&r, (const void *)getauxval(AT_RANDOM), sizeof r);
+    return r;
 }
 
 void *hs_os_remap(void *addr, size_t old_len, size_t new_len)

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 size_t hs_os_page_size(void);
@@ -23,6 +24,16 @@ bool hs_os_protect(void *addr, size_t len, bool accessible);
 /* Replaces [addr, addr+len) by fresh PROT_NONE pages: the old contents go back
  * to the kernel and the range stays reserved, in one system call. */
 bool hs_os_decommit(void *addr, size_t len);
+/* Makes [addr, addr+len), part of a reservation, readable and writable,
+ * zero-filled, in place. */
+bool hs_os_commit(void *addr, size_t len);
+/* mremap that moves the mapping to dest, which it replaces; NULL on
+ * failure. */
+void *hs_os_remap_to(void *addr, size_t old_len, size_t new_len, void *dest);
+/* A coarse monotonic clock, in milliseconds (vDSO, no system call). */
+uint64_t hs_os_now_ms(void);
+/* 64 random bits from the kernel's AT_RANDOM, fixed for the process. */
+uint64_t hs_os_random(void);
 /* mremap that may move; NULL on failure. */
 void *hs_os_remap(void *addr, size_t old_len, size_t new_len);
 

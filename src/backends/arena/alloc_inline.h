@@ -1,0 +1,43 @@
+/* The block operations the fast paths and the slow paths share. */
+#ifndef HS_ARENA_ALLOC_INLINE_H
+#define HS_ARENA_ALLOC_INLINE_H
+
+#include "arena.h"
+
+/* page->free is not NULL. A link that leaves the block's segment was
+ * forged by a write through a stray pointer: reported, and the rest of the
+ * list is dropped rather than followed. */
+static inline struct block *pop_block(struct page *page)
+{
+    struct block *b = page->free;
+    struct block *next = decode_link(b->link);
+    if (__builtin_expect(((uintptr_t)next ^ (uintptr_t)b) >> SEGMENT_SHIFT != 0, 0) && next) {
+        hs_arena_report_damage(b);
+        next = NULL;
+    }
+    page->free = next;
+    page->used++;
+    b->tag = 0;
+    return b;
+}
+
+static inline void push_block(struct page *page, struct block *b)
+{
+    b->tag = freed_tag(b);
+    b->link = encode_link(page->free);
+    page->free = b;
+}
+
+/* The live small block at addr in page, or NULL if addr is not the start of
+ * one: outside the carved blocks, inside a block, or freed already. */
+static inline struct block *live_small_block(const struct page *page, uintptr_t addr)
+{
+    uintptr_t offset = addr - (uintptr_t)page->start;
+    struct block *b = (struct block *)addr;
+    if (addr < (uintptr_t)page->end && offset * page->divisor_test < page->divisor_test &&
+        b->tag != freed_tag(b))
+        return b;
+    return NULL;
+}
+
+#endif

@@ -1,0 +1,225 @@
+/* The arena backend: per-thread heaps carved from one reserved stretch of
+ * address space. Types and invariants, written down once.
+ *
+ * Address space. At start the backend reserves a large PROT_NONE range (the
+ * reservation, reserve.c) and cuts it into segments of 4 MiB, aligned to
+ * their size. One byte per segment (the segment map) says what the segment
+ * is, so any pointer is classified with a subtraction, a compare and one
+ * load: outside the reservation means the shim never returned it.
+ *
+ * Segments (segment.c). A heap segment belongs to one thread heap and is 64
+ * slices of 64 KiB. Slice 0 holds the segment header and the descriptors of
+ * the pages: metadata never sits among blocks. Every other slice is free or
+ * part of a page.
+ *
+ * Pages (pages.c). A small page is a run of slices holding blocks of one
+ * size class (services/sizeclass.h, up to 64 KiB, at most 12.5% rounding
+ * above 128 bytes). A large page is a run of slices holding one block of up
+ * to LARGE_MAX bytes. Larger blocks are huge (huge.c): a run of whole
+ * segments of their own, moved with mremap when they grow.
+ *
+ * A free block carries two words:
+ *     word 0: its freed tag, address ^ key (key: random per process)
+ *     word 1: the next free block, encoded as address ^ key
+ * A one-byte overflow from the block below reaches only the tag, never the
+ * link; a link that decodes outside the block's segment is reported as heap
+ * damage instead of followed. The tag tells free blocks from live ones, so a
+ * double free is caught with one compare and the exit report walks pages
+ * with no per-block metadata. Allocation clears the tag.
+ *
+ * Ownership (heap.c). Every segment belongs to one heap, and a heap to at
+ * most one thread at a time: its pages and lists are touched only by that
+ * thread, with no atomic operation. A free from another thread is pushed
+ * onto the owning heap's remote list (one compare-and-swap) and the owner
+ * takes the whole list back when it runs short. When a thread ends, its
+ * heap, with the blocks still live in it, is abandoned; the next new thread
+ * adopts it, remote list and all. */
+#ifndef HS_ARENA_H
+#define HS_ARENA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../services/sizeclass.h"
+
+#define SEGMENT_SHIFT 22
+#define SEGMENT_SIZE ((size_t)1 << SEGMENT_SHIFT)
+#define SLICE_SHIFT 16
+#define SLICE_SIZE ((size_t)1 << SLICE_SHIFT)
+#define SLICES_PER_SEGMENT (SEGMENT_SIZE / SLICE_SIZE)
+/* Requests above this are huge; below, a large page fits in a segment. */
+#define LARGE_MAX (32 * SLICE_SIZE)
+/* A small page holds at least this many blocks. */
+#define PAGE_MIN_BLOCKS 8
+
+enum segment_kind { SEGMENT_FREE, SEGMENT_HEAP, SEGMENT_HUGE_HEAD, SEGMENT_HUGE_TAIL };
+enum page_kind { PAGE_FREE, PAGE_SMALL, PAGE_LARGE };
+
+struct block {
+    uintptr_t tag;
+    uintptr_t link;
+};
+
+struct heap;
+
+/* A page: the descriptor of a run of slices, kept in the segment header.
+ * Only the first slice's descriptor is used; the others say how far back it
+ * is. For a large page `end` equals `start`, so the small-block free path
+ * never accepts a pointer into it. */
+struct page {
+    struct block *free;         /* local free list */
+    uint32_t used;              /* blocks out of the free list and bump area */
+    uint32_t block_size;
+    uint64_t divisor_test;      /* offset * this < this iff block_size divides offset */
+    char *start;
+    char *end;                  /* end of the blocks carved so far */
+    char *limit;                /* end of the page */
+    struct page *next, *prev;   /* the heap's list of pages with room */
+    size_t large_size;          /* large page: bytes requested */
+    uint8_t kind;               /* enum page_kind */
+    uint8_t size_class;
+    uint8_t slices;
+    uint8_t head_offset;        /* slices back to the page's first slice */
+    bool listed;                /* on the heap's list for its class */
+};
+
+struct segment {
+    struct heap *heap;
+    struct segment *next, *prev;   /* the heap's segments */
+    uint64_t free_slices;          /* bit i: slice i is free */
+    uint64_t dirty_slices;         /* free slices whose pages may be resident */
+    struct page pages[SLICES_PER_SEGMENT];
+};
+
+struct heap {
+    /* Per class, pages with room; the first is allocated from. An empty
+     * class points at a shared page with nothing in it, so the fast path
+     * needs no test beyond "is there a free block". */
+    struct page *pages[HS_CLASS_COUNT];
+    struct block *remote_free;     /* atomic: frees from other threads */
+    struct segment *segments;
+    struct heap *next_abandoned;
+    uint64_t purge_at_ms;          /* dirty free slices are purged from then */
+    size_t dirty_slices;
+};
+
+/* The reservation: where it is, and what each segment is. */
+struct reservation {
+    uintptr_t base;
+    size_t size;
+    uint8_t *segment_kind;
+    uintptr_t key;
+};
+extern struct reservation hs_arena_space;
+
+/* The empty heap of threads that have not allocated yet, and its empty
+ * page. */
+extern struct heap hs_arena_empty_heap;
+extern struct page hs_arena_empty_page;
+extern __thread struct heap *hs_arena_heap __attribute__((tls_model("initial-exec")));
+
+static inline uintptr_t freed_tag(const void *block)
+{
+    return (uintptr_t)block ^ hs_arena_space.key;
+}
+
+static inline struct block *decode_link(uintptr_t link)
+{
+    return (struct block *)(link ^ hs_arena_space.key);
+}
+
+static inline uintptr_t encode_link(const struct block *next)
+{
+    return (uintptr_t)next ^ hs_arena_space.key;
+}
+
+/* The heap segment holding addr, or NULL if addr is not in one. */
+static inline struct segment *segment_of(uintptr_t addr)
+{
+    uintptr_t offset = addr - hs_arena_space.base;
+    if (offset >= hs_arena_space.size ||
+        hs_arena_space.segment_kind[offset >> SEGMENT_SHIFT] != SEGMENT_HEAP)
+        return NULL;
+    return (struct segment *)(addr & ~(SEGMENT_SIZE - 1));
+}
+
+static inline struct page *page_of(struct segment *segment, uintptr_t addr)
+{
+    struct page *slice = &segment->pages[(addr >> SLICE_SHIFT) & (SLICES_PER_SEGMENT - 1)];
+    return slice - slice->head_offset;
+}
+
+/* reserve.c: whole segments. */
+bool hs_arena_reserve(void);
+/* A run of count segments, its first index a multiple of align_segments,
+ * committed and marked with kind; *fresh says it reads as zeros. */
+void *hs_arena_take_segments(size_t count, size_t align_segments, enum segment_kind kind,
+                             bool *fresh);
+void hs_arena_give_segments(void *start, size_t count);
+/* Commits the count segments after a run of `have` if they are free. */
+bool hs_arena_extend_segments(void *start, size_t have, size_t count);
+/* Moves a run elsewhere with mremap (no copy); NULL if there is no room. */
+void *hs_arena_move_segments(void *start, size_t have, size_t count);
+/* Segment indexes at and past this one have never been used. */
+size_t hs_arena_segments_end(void);
+void hs_arena_reserve_trim(void);
+void hs_arena_reserve_lock(void);
+void hs_arena_reserve_unlock(void);
+void hs_arena_reserve_reset(void);
+
+/* segment.c: slices of the calling thread's own heap. */
+struct page *hs_arena_take_slices(struct heap *heap, unsigned slices, unsigned align_slices,
+                                  bool *fresh);
+void hs_arena_give_slices(struct heap *heap, struct page *page);
+/* Grows a large page into the free slices after it; false if taken. */
+bool hs_arena_grow_slices(struct heap *heap, struct page *page, unsigned slices);
+void hs_arena_purge(struct heap *heap, bool now);
+
+/* pages.c: small blocks. */
+void *hs_arena_small_slow(struct heap *heap, unsigned size_class);
+void hs_arena_page_changed(struct heap *heap, struct page *page);
+void hs_arena_take_remote(struct heap *heap);
+/* A block of the calling thread's own heap, small or large. */
+void hs_arena_free_local(struct heap *heap, struct page *page, struct block *block);
+void hs_arena_list_unlink(struct heap *heap, struct page *page);
+
+/* heap.c: the calling thread's heap, attached on first use. */
+struct heap *hs_arena_attach(void);
+void hs_arena_heaps_start(void);
+void hs_arena_heaps_lock(void);
+void hs_arena_heaps_unlock(void);
+void hs_arena_heaps_reset(void);
+
+/* huge.c: blocks of whole segments. The header sits at the start of the
+ * run. */
+struct huge {
+    size_t requested;
+    size_t segments;
+    size_t offset;      /* from the run's start to the block */
+    bool freed;         /* waiting in the cache */
+};
+void *hs_arena_huge_alloc(size_t size, size_t align, bool zero);
+void hs_arena_huge_free(void *ptr);
+/* The huge block starting at ptr, live or freed; NULL if there is none. */
+struct huge *hs_arena_huge_of(uintptr_t ptr);
+char *hs_arena_huge_block(struct huge *huge);
+size_t hs_arena_huge_usable(const struct huge *huge);
+bool hs_arena_huge_resize(struct huge *huge, size_t size);
+void *hs_arena_huge_remap(struct huge *huge, size_t size);
+void hs_arena_huge_trim(void);
+void hs_arena_huge_lock(void);
+void hs_arena_huge_unlock(void);
+void hs_arena_huge_reset(void);
+
+/* walk.c: the live blocks, for the report. */
+struct hs_block;
+struct hs_backend_facts;
+void hs_arena_for_each_block(void (*visit)(const struct hs_block *, void *), void *ctx);
+void hs_arena_facts(struct hs_backend_facts *out);
+
+/* Reports damage found in the free lists: a link that points out of its
+ * segment. */
+void hs_arena_report_damage(const void *block);
+
+#endif

@@ -1,0 +1,107 @@
+/* Thread heaps: attached to a thread at its first allocation, abandoned at
+ * its exit with every block still in place, adopted whole by the next thread
+ * that needs a heap. A program that runs a million short threads one after
+ * another reuses the same few heaps, so its footprint stays flat.
+ *
+ * Heap records are never unmapped: a free from another thread may still
+ * read a segment's owner after the owner is gone, and finds it abandoned,
+ * not unmapped. In a forked child, the heaps of the threads that did not
+ * survive are left alone: they may have been stopped halfway through an
+ * operation, so adopting them could hand out a block twice. Their live
+ * blocks stay valid and freeable, and the child's report lists them. */
+#define _GNU_SOURCE
+#include <pthread.h>
+
+#include "../../services/lock.h"
+#include "../../services/regions.h"
+#include "arena.h"
+
+#define HEAPS_PER_CHUNK 64
+
+struct page hs_arena_empty_page;
+struct heap hs_arena_empty_heap = {
+    .pages = {[0 ... HS_CLASS_COUNT - 1] = &hs_arena_empty_page},
+};
+__thread struct heap *hs_arena_heap
+    __attribute__((tls_model("initial-exec"))) = &hs_arena_empty_heap;
+
+static struct {
+    hs_lock lock;
+    struct heap *abandoned;
+    struct heap *spare;       /* the rest of the last chunk */
+    size_t spare_count;
+    pthread_key_t exit_key;
+    bool exit_key_ready;
+} heaps;
+
+/* Lock held. */
+static struct heap *new_heap(void)
+{
+    if (heaps.spare_count == 0) {
+        struct heap *chunk = hs_region_map(HEAPS_PER_CHUNK * sizeof *chunk);
+        if (!chunk)
+            return NULL;
+        heaps.spare = chunk;
+        heaps.spare_count = HEAPS_PER_CHUNK;
+    }
+    struct heap *heap = heaps.spare++;
+    heaps.spare_count--;
+    for (unsigned c = 0; c < HS_CLASS_COUNT; c++)
+        heap->pages[c] = &hs_arena_empty_page;
+    return heap;
+}
+
+struct heap *hs_arena_attach(void)
+{
+    hs_lock_acquire(&heaps.lock);
+    struct heap *heap = heaps.abandoned;
+    if (heap)
+        heaps.abandoned = heap->next_abandoned;
+    else
+        heap = new_heap();
+    hs_lock_release(&heaps.lock);
+    if (!heap)
+        return NULL;
+    hs_arena_heap = heap;
+    /* Set after the heap, so an allocation pthread_setspecific makes finds
+     * it attached. */
+    if (__atomic_load_n(&heaps.exit_key_ready, __ATOMIC_ACQUIRE))
+        pthread_setspecific(heaps.exit_key, heap);
+    return heap;
+}
+
+static void thread_ends(void *value)
+{
+    struct heap *heap = value;
+    hs_arena_heap = &hs_arena_empty_heap;
+    hs_arena_purge(heap, true);
+    hs_lock_acquire(&heaps.lock);
+    heap->next_abandoned = heaps.abandoned;
+    heaps.abandoned = heap;
+    hs_lock_release(&heaps.lock);
+}
+
+void hs_arena_heaps_start(void)
+{
+    if (pthread_key_create(&heaps.exit_key, thread_ends) != 0)
+        return;
+    __atomic_store_n(&heaps.exit_key_ready, true, __ATOMIC_RELEASE);
+    /* The thread running the constructor may have a heap already. */
+    if (hs_arena_heap != &hs_arena_empty_heap)
+        pthread_setspecific(heaps.exit_key, hs_arena_heap);
+}
+
+void hs_arena_heaps_lock(void)
+{
+    hs_lock_acquire(&heaps.lock);
+}
+
+void hs_arena_heaps_unlock(void)
+{
+    hs_lock_release(&heaps.lock);
+}
+
+void hs_arena_heaps_reset(void)
+{
+    hs_lock_reset(&heaps.lock);
+}

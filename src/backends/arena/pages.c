@@ -1,0 +1,147 @@
+/* Small pages: the slow paths of small blocks. A page's blocks are carved
+ * from its bump area a few KiB at a time, so memory is touched only as it
+ * is used. A page leaves its class list when it has no room left and comes
+ * back at the first free; a page left with no live block goes back to its
+ * segment unless it is the only page of its class, which saves a program
+ * that allocates and frees one block in a loop from taking and giving a page
+ * every time. */
+#include "../../services/check.h"
+#include "alloc_inline.h"
+
+/* Bytes of blocks carved at a time. */
+#define CARVE_BYTES 4096
+
+static void list_push(struct heap *heap, struct page *page)
+{
+    struct page *head = heap->pages[page->size_class];
+    page->prev = NULL;
+    page->next = head == &hs_arena_empty_page ? NULL : head;
+    if (page->next)
+        page->next->prev = page;
+    heap->pages[page->size_class] = page;
+    page->listed = true;
+}
+
+void hs_arena_list_unlink(struct heap *heap, struct page *page)
+{
+    if (page->prev)
+        page->prev->next = page->next;
+    else
+        heap->pages[page->size_class] = page->next ? page->next : &hs_arena_empty_page;
+    if (page->next)
+        page->next->prev = page->prev;
+    page->listed = false;
+}
+
+static unsigned page_slices(size_t block_size)
+{
+    size_t bytes = block_size * PAGE_MIN_BLOCKS;
+    size_t slices = (bytes + SLICE_SIZE - 1) / SLICE_SIZE;
+    return slices < 1 ? 1 : (unsigned)slices;
+}
+
+static struct page *new_page(struct heap *heap, unsigned size_class)
+{
+    size_t block_size = hs_class_size(size_class);
+    bool fresh;
+    struct page *page = hs_arena_take_slices(heap, page_slices(block_size), 1, &fresh);
+    if (!page)
+        return NULL;
+    size_t blocks = ((size_t)page->slices << SLICE_SHIFT) / block_size;
+    page->kind = PAGE_SMALL;
+    page->size_class = (uint8_t)size_class;
+    page->block_size = (uint32_t)block_size;
+    page->divisor_test = UINT64_MAX / block_size + 1;
+    page->end = page->start;
+    page->limit = page->start + blocks * block_size;
+    list_push(heap, page);
+    return page;
+}
+
+/* Threads the next stretch of the bump area onto the free list. */
+static void carve(struct page *page)
+{
+    size_t size = page->block_size;
+    size_t count = CARVE_BYTES / size;
+    if (count == 0)
+        count = 1;
+    size_t room = (size_t)(page->limit - page->end) / size;
+    if (count > room)
+        count = room;
+    struct block *first = (struct block *)page->end;
+    struct block *b = first;
+    for (size_t i = 1; i < count; i++) {
+        struct block *next = (struct block *)((char *)b + size);
+        b->tag = freed_tag(b);
+        b->link = encode_link(next);
+        b = next;
+    }
+    b->tag = freed_tag(b);
+    b->link = encode_link(page->free);
+    page->free = first;
+    page->end += count * size;
+}
+
+void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
+{
+    if (heap == &hs_arena_empty_heap && !(heap = hs_arena_attach()))
+        return NULL;
+    for (;;) {
+        struct page *page = heap->pages[size_class];
+        if (page->free)
+            return pop_block(page);
+        if (page != &hs_arena_empty_page) {
+            if (page->end < page->limit) {
+                carve(page);
+                return pop_block(page);
+            }
+            hs_arena_list_unlink(heap, page); /* full */
+            continue;
+        }
+        if (__atomic_load_n(&heap->remote_free, __ATOMIC_RELAXED)) {
+            hs_arena_take_remote(heap);
+            if (heap->pages[size_class] != &hs_arena_empty_page)
+                continue;
+        }
+        if (!new_page(heap, size_class))
+            return NULL;
+    }
+}
+
+void hs_arena_page_changed(struct heap *heap, struct page *page)
+{
+    if (!page->listed)
+        list_push(heap, page);
+    if (page->used == 0 && (page->prev || page->next)) {
+        hs_arena_list_unlink(heap, page);
+        hs_arena_give_slices(heap, page);
+    }
+}
+
+void hs_arena_free_local(struct heap *heap, struct page *page, struct block *block)
+{
+    if (page->kind == PAGE_LARGE) {
+        hs_arena_give_slices(heap, page);
+        return;
+    }
+    HS_ASSERT(page->kind == PAGE_SMALL && page->used > 0);
+    push_block(page, block);
+    if (--page->used == 0 || !page->listed)
+        hs_arena_page_changed(heap, page);
+}
+
+void hs_arena_take_remote(struct heap *heap)
+{
+    struct block *b = __atomic_exchange_n(&heap->remote_free, NULL, __ATOMIC_ACQUIRE);
+    while (b) {
+        struct block *next = decode_link(b->link);
+        struct segment *segment = segment_of((uintptr_t)b);
+        HS_ASSERT(segment && segment->heap == heap);
+        if (next && !segment_of((uintptr_t)next)) {
+            hs_arena_report_damage(b);
+            next = NULL;
+        }
+        hs_arena_free_local(heap, page_of(segment, (uintptr_t)b), b);
+        b = next;
+    }
+}
