@@ -74,6 +74,9 @@ static void headline(struct hs_writer *w, const struct hs_error *e)
     case HS_ERR_OVERFLOW:
         if (fault)
             fault_line(w, e, "past the end of the");
+        else if (!e->has_block)
+            hs_printf(w, "heapshim: ERROR: %s: the free block at %p was overwritten, its free-list "
+                      "link forged (found by %s)\n", kind, (void *)e->address, e->call);
         else
             hs_printf(w, "heapshim: ERROR: %s: %zu byte(s) past the end of the %zu-byte block at "
                       "%p were written (found by %s)\n", kind, e->distance, b->size,

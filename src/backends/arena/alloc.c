@@ -239,6 +239,9 @@ static void arena_report_invalid(void *ptr, const char *call)
     report_pointer(ptr, call, false);
 }
 
+/* A free block's link was overwritten. The likely culprit is the block
+ * just below, overrun by at least the tag and link words: blamed when
+ * there is one. */
 void hs_arena_report_damage(const void *block)
 {
     struct hs_error e = {
@@ -247,6 +250,15 @@ void hs_arena_report_damage(const void *block)
         .call = "malloc",
         .thread = hs_thread_number(),
     };
+    struct segment *segment = segment_of((uintptr_t)block);
+    const struct page *page = segment ? page_of(segment, (uintptr_t)block) : NULL;
+    if (page && page->kind == PAGE_SMALL && (const char *)block > page->start) {
+        uintptr_t below = (uintptr_t)block - page->block_size;
+        e.has_block = true;
+        e.block = (struct hs_block){.address = below, .size = page->block_size,
+                                    .extent_start = below, .extent_end = (uintptr_t)block};
+        e.distance = sizeof(struct block);
+    }
     hs_heap_error(&e);
 }
 
