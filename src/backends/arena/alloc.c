@@ -43,15 +43,17 @@ static void *alloc_large(size_t size, size_t align, bool zero)
     return page->start;
 }
 
-static void *alloc_slow(size_t size, size_t align, bool zero)
+/* Everything but a small block popped from the thread's current page: an
+ * empty page, alignment, large and huge blocks, calloc, a damaged list. */
+__attribute__((noinline)) static void *alloc_slow(size_t size, size_t align, bool zero)
 {
-    if (size <= HS_CLASS_MAX_SIZE && align <= SLICE_SIZE) {
-        void *p = alloc_aligned_small(size, align);
-        if (p) {
-            if (zero)
-                memset(p, 0, size);
-            return p;
-        }
+    void *p = NULL;
+    if (size <= HS_CLASS_MAX_SIZE && align <= SLICE_SIZE)
+        p = alloc_aligned_small(size, align);
+    if (p) {
+        if (zero)
+            memset(p, 0, size);
+        return p;
     }
     if (size <= LARGE_MAX && align <= LARGE_MAX)
         return alloc_large(size, align, zero);
@@ -61,14 +63,10 @@ static void *alloc_slow(size_t size, size_t align, bool zero)
 static void *arena_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
     (void)kind;
-    if (__builtin_expect(size <= HS_CLASS_MAX_SIZE && align == HS_MIN_ALIGN, 1)) {
-        struct heap *heap = hs_arena_heap;
-        unsigned c = hs_size_class(size);
-        struct page *page = heap->pages[c];
-        struct block *b = page->free ? pop_block(page) : hs_arena_small_slow(heap, c);
-        if (zero && b)
-            memset(b, 0, size);
-        return b;
+    if (__builtin_expect(size <= HS_CLASS_MAX_SIZE && align == HS_MIN_ALIGN && !zero, 1)) {
+        struct block *b = try_pop(hs_arena_heap->pages[hs_size_class(size)]);
+        if (__builtin_expect(b != NULL, 1))
+            return b;
     }
     return alloc_slow(size, align, zero);
 }
@@ -127,7 +125,7 @@ static void free_remote(struct segment *segment, struct block *b)
 }
 
 /* Everything but a small block of the thread's own heap. */
-static void free_slow(void *ptr, const char *call)
+__attribute__((noinline)) static void free_slow(void *ptr, const char *call)
 {
     uintptr_t addr = (uintptr_t)ptr;
     struct segment *segment = segment_of(addr);

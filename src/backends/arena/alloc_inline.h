@@ -4,20 +4,34 @@
 
 #include "arena.h"
 
-/* page->free is not NULL. A link that leaves the block's segment was
- * forged by a write through a stray pointer: reported, and the rest of the
- * list is dropped rather than followed. */
-static inline struct block *pop_block(struct page *page)
+/* Takes the first free block of the page: NULL if there is none, or if its
+ * link leaves the block's segment, which only a write through a stray
+ * pointer can do. */
+static inline struct block *try_pop(struct page *page)
 {
     struct block *b = page->free;
+    if (__builtin_expect(b == NULL, 0))
+        return NULL;
     struct block *next = decode_link(b->link);
-    if (__builtin_expect(((uintptr_t)next ^ (uintptr_t)b) >> SEGMENT_SHIFT != 0, 0) && next) {
-        hs_arena_report_damage(b);
-        next = NULL;
-    }
+    if (__builtin_expect(((uintptr_t)next ^ (uintptr_t)b) >> SEGMENT_SHIFT != 0, 0) && next)
+        return NULL;
     page->free = next;
     page->used++;
     b->tag = 0;
+    return b;
+}
+
+/* page->free is not NULL. A forged link is reported, and the rest of the
+ * list dropped rather than followed. */
+static inline struct block *pop_block(struct page *page)
+{
+    struct block *b = try_pop(page);
+    if (__builtin_expect(b == NULL, 0)) {
+        b = page->free;
+        hs_arena_report_damage(b);
+        b->link = encode_link(NULL);
+        b = try_pop(page);
+    }
     return b;
 }
 
