@@ -151,13 +151,15 @@ static inline long heapshim_check(void)
     return __heapshim_check ? __heapshim_check() : (long)HEAPSHIM_NOT_LOADED;
 }
 
-/* Fills *out with the statistics; out->valid says which parts are filled
- * (the rest is zero). Returns HEAPSHIM_OK; without the shim, *out is zero. */
+/* Fills *out (if not NULL) with the statistics; out->valid says which
+ * parts are filled (the rest is zero). Returns HEAPSHIM_OK; without the
+ * shim, *out is zero. */
 static inline int heapshim_stats(struct heapshim_stats *out)
 {
     if (__heapshim_stats)
         return __heapshim_stats(out, sizeof *out);
-    memset(out, 0, sizeof *out);
+    if (out)
+        memset(out, 0, sizeof *out);
     return HEAPSHIM_NOT_LOADED;
 }
 

@@ -81,7 +81,8 @@ HS_EXPORT int __heapshim_stats(struct heapshim_stats *out, size_t out_size)
         .valid = HEAPSHIM_STATS_LIVE,
         .live = {u.bytes, u.blocks},
     };
-    copy_out(out, out_size, &s, sizeof s);
+    if (out)
+        copy_out(out, out_size, &s, sizeof s);
     return HEAPSHIM_OK;
 }
 

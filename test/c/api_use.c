@@ -68,6 +68,7 @@ __attribute__((noinline)) static void every_function(void)
 
     struct heapshim_stats before, after;
     show("stats", heapshim_stats(&before));
+    show("stats_no_out", heapshim_stats(NULL));
     char *blocks[10];
     for (int i = 0; i < 10; i++)
         blocks[i] = (char *)malloc(100);

@@ -40,7 +40,7 @@ for program in api_use api_use_cxx; do
     want "$program.plain" leak_live '0 0'
     calls=$(grep -v -e '^backend=' -e '^stats_added=' -e '^stats_peak=' -e '^stats_valid=' \
         -e '^stats_malloc_calls=' -e '^leak_live=' "$program.plain")
-    [[ $(grep -c . <<<"$calls") -ge 19 ]] || fail "$program: too few results: $calls"
+    [[ $(grep -c . <<<"$calls") -ge 20 ]] || fail "$program: too few results: $calls"
     grep -v -q '=-1$' <<<"$calls" && fail "$program without the shim: not all -1: $calls"
 
     out=$program.shim
@@ -49,6 +49,7 @@ for program in api_use api_use_cxx; do
     report=$(cat "$HS_TMP"/all."$program".*)
     want "$out" backend "$HS_BACKEND"
     want "$out" stats 0
+    want "$out" stats_no_out 0
     want "$out" stats_valid 1              # live counts; calls need HEAPSHIM_STATS
     want "$out" stats_added '1000 10'      # ten blocks of 100 bytes
     want "$out" stats_peak '0 0'
