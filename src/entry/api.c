@@ -23,14 +23,14 @@ static struct heapshim_amount amount(struct hs_tally t)
 
 /* The caller's stack and registers are roots. __builtin_unwind_init saves
  * every callee-saved register in this frame, so a pointer the caller keeps
- * in one is on the stack here; the scan starts below this whole frame, at
- * the bottom of an alloca. */
+ * in one is on the stack here; the scan takes the stack from the bottom of
+ * this frame up (an alloca lies below all of the frame). */
 HS_EXPORT int __heapshim_leak_check(struct heapshim_leaks *out, size_t out_size, int flags)
 {
     __builtin_unwind_init();
     uintptr_t boundary = (uintptr_t)__builtin_alloca(16);
     struct hs_leak_counts c;
-    hs_allocator();
+    hs_allocator(); /* initialises the shim if this is the first call */
     hs_report_leak_check(boundary, flags & HEAPSHIM_LEAK_REPORT, &c);
     struct heapshim_leaks r = {
         .definite = amount(c.kinds[HS_DEFINITE]),
