@@ -25,12 +25,19 @@ TEST_CFLAGS   := -std=gnu11 -O1 -g -fno-builtin -pthread -Iinclude \
 TEST_CXXFLAGS := -std=gnu++17 -O1 -g -fno-builtin -pthread -Iinclude
 TEST_C   := $(wildcard test/c/*.c)
 TEST_CXX := $(wildcard test/c/*.cpp)
-TEST_BINS := $(TEST_C:test/c/%.c=$(BUILD)/test/%) $(TEST_CXX:test/c/%.cpp=$(BUILD)/test/%)
+# api_use is built once more as C++: include/heapshim.h must be clean in both.
+TEST_BINS := $(TEST_C:test/c/%.c=$(BUILD)/test/%) $(TEST_CXX:test/c/%.cpp=$(BUILD)/test/%) \
+	$(BUILD)/test/api_use_cxx
 
 BENCH_C    := $(wildcard test/bench/*.c)
 BENCH_BINS := $(BENCH_C:test/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all test bench clean
+# make install PREFIX=DIR (and DESTDIR for staging): the library, the
+# header, the launcher (which finds the library at ../lib) and the man page.
+PREFIX  ?= /usr/local
+INSTALLED := lib/libheapshim.so include/heapshim.h bin/heapshim share/man/man1/heapshim.1
+
+.PHONY: all test bench clean install uninstall
 all: $(LIB)
 
 $(LIB): $(OBJS)
@@ -50,6 +57,10 @@ $(BUILD)/test/%: test/c/%.cpp
 	@mkdir -p $(dir $@)
 	$(CXX) $(TEST_CXXFLAGS) -o $@ $< -ldl
 
+$(BUILD)/test/api_use_cxx: test/c/api_use.c include/heapshim.h
+	@mkdir -p $(dir $@)
+	$(CXX) $(TEST_CXXFLAGS) -x c++ -o $@ $< -ldl
+
 $(BUILD)/bench/%: test/bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -pthread -o $@ $<
@@ -59,6 +70,16 @@ test: $(LIB) $(TEST_BINS)
 
 bench: $(LIB) $(BENCH_BINS)
 	HS_BACKENDS="$(BACKENDS)" bash test/bench/run.sh
+
+install: $(LIB)
+	install -d $(addprefix $(DESTDIR)$(PREFIX)/,lib include bin share/man/man1)
+	install -m 755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libheapshim.so
+	install -m 644 include/heapshim.h $(DESTDIR)$(PREFIX)/include/heapshim.h
+	install -m 755 scripts/heapshim $(DESTDIR)$(PREFIX)/bin/heapshim
+	install -m 644 docs/heapshim.1 $(DESTDIR)$(PREFIX)/share/man/man1/heapshim.1
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
 
 clean:
 	rm -rf $(BUILD)

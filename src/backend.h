@@ -59,7 +59,30 @@ struct hs_place {
     struct hs_block block;
     enum hs_relation relation;
     size_t distance;  /* bytes past the end or before the start, or offset */
+    /* A freed block: where it was freed, when the backend records it. The
+     * caller zeroes *out, so a backend that does not leaves them so. */
+    const struct hs_stack *free_stack;
+    uint32_t free_thread;
 };
+
+/* Sets where addr falls relative to out->block, which is filled in. */
+static inline void hs_place_relate(struct hs_place *out, uintptr_t addr, bool freed)
+{
+    const struct hs_block *b = &out->block;
+    if (freed) {
+        out->relation = HS_IN_FREED;
+        out->distance = addr >= b->address ? addr - b->address : 0;
+    } else if (addr >= b->address + b->size) {
+        out->relation = HS_PAST_END;
+        out->distance = addr - (b->address + b->size);
+    } else if (addr < b->address) {
+        out->relation = HS_BEFORE_START;
+        out->distance = b->address - addr;
+    } else {
+        out->relation = HS_INSIDE;
+        out->distance = addr - b->address;
+    }
+}
 
 #define HS_NOT_LIVE SIZE_MAX
 
@@ -76,6 +99,9 @@ typedef void hs_block_visitor(const struct hs_block *block, void *ctx);
 
 struct hs_backend {
     const char *name;
+    /* Misuse faults at once (guard pages): the shim then diagnoses SIGSEGV
+     * with locate, from its signal handler. */
+    bool faults;
     /* Called once the configuration is read, before the first block is
      * served; it must not allocate. NULL if nothing is needed. */
     void (*init)(void);
@@ -100,9 +126,15 @@ struct hs_backend {
     /* Calls visit for every live block. The caller holds the backend still
      * (fork_prepare) meanwhile, so visit must not allocate. */
     void (*for_each_block)(hs_block_visitor *visit, void *ctx);
-    /* Says which block addr belongs to, for a fault diagnosis; may be called
-     * from a signal handler, so it must not block forever. */
+    /* Says which block, live or freed and still remembered, addr belongs
+     * to: for a fault diagnosis, and for heapshim_print_stack. A backend
+     * that `faults` is asked from a signal handler, so it must then not
+     * block forever. NULL when the backend cannot tell. */
     bool (*locate)(uintptr_t addr, struct hs_place *out);
+    /* Marks the live block that starts at ptr as never a leak (it becomes a
+     * root, like LeakSanitizer's ignored objects); false if ptr is not the
+     * start of a live block. NULL when the backend cannot mark blocks. */
+    bool (*ignore)(const void *ptr);
     /* Checks every live block for damage (redzones), reporting each damaged
      * one; returns how many were. NULL when the backend cannot tell. */
     size_t (*check_all)(void);

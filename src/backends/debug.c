@@ -63,7 +63,7 @@ struct debug_block {
     const struct hs_stack *alloc_stack, *free_stack;
     uint32_t thread, free_thread;
     uint8_t kind, state, pool;
-    bool ignored;
+    bool ignored;            /* never a leak (heapshim.h) */
 };
 
 /* A shard: the records of the blocks whose addresses hash to it, and its
@@ -345,7 +345,6 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
         .thread = hs_thread_number(),
         .kind = (uint8_t)kind,
         .state = LIVE,
-        .ignored = hs_thread_ignoring > 0,
     };
     size_t need = REDZONE + (align - HS_MIN_ALIGN) + size + REDZONE;
     if (!get_slot(&b, need))
@@ -500,6 +499,46 @@ static void debug_for_each_block(hs_block_visitor *visit, void *ctx)
     }
 }
 
+/* Live or in the quarantine. Not used from a signal handler (this backend
+ * does not fault), so it may wait for the locks. */
+static bool debug_locate(uintptr_t addr, struct hs_place *out)
+{
+    struct debug_block b;
+    if (!find_containing(addr, &b))
+        return false;
+    block_of(&b, &out->block);
+    hs_place_relate(out, addr, b.state == FREED);
+    if (b.state == FREED) {
+        out->free_stack = b.free_stack;
+        out->free_thread = b.free_thread;
+    }
+    return true;
+}
+
+static bool debug_ignore(const void *ptr)
+{
+    struct shard *s = shard_of((uintptr_t)ptr);
+    hs_lock_acquire(&s->lock);
+    struct debug_block *b = hs_table_find(&s->blocks, (uintptr_t)ptr);
+    bool live = b && b->state == LIVE;
+    if (live)
+        b->ignored = true;
+    hs_lock_release(&s->lock);
+    return live;
+}
+
+/* Refills the redzones of a block whose damage was reported, so that the
+ * same damage is not reported again at its free or at exit. */
+static void repair_zones(uintptr_t ptr)
+{
+    struct shard *s = shard_of(ptr);
+    hs_lock_acquire(&s->lock);
+    const struct debug_block *b = hs_table_find(&s->blocks, ptr);
+    if (b && b->state == LIVE)
+        fill_zones(b);
+    hs_lock_release(&s->lock);
+}
+
 /* Checks the live blocks of one shard at a time, copying out the damaged
  * ones so they can be reported with no lock held. */
 static size_t debug_check_all(void)
@@ -516,8 +555,12 @@ static size_t debug_check_all(void)
                                      damaged_bytes(b->ptr + b->size, right_zone_end(b), FILL_RIGHT)))
                 bad[bad_count++] = *b;
         hs_lock_release(&s->lock);
-        for (size_t k = 0; k < bad_count; k++)
-            damaged += check_redzones(&bad[k], "check", NULL) > 0;
+        for (size_t k = 0; k < bad_count; k++) {
+            if (check_redzones(&bad[k], "check", NULL) > 0) {
+                damaged++;
+                repair_zones(bad[k].ptr);
+            }
+        }
     }
     return damaged;
 }
@@ -574,7 +617,8 @@ const struct hs_backend hs_debug_backend = {
     .usable_size = debug_usable_size,
     .report_invalid = debug_report_invalid,
     .for_each_block = debug_for_each_block,
-    .locate = NULL,
+    .locate = debug_locate,
+    .ignore = debug_ignore,
     .check_all = debug_check_all,
     .trim = NULL,
     .facts = debug_facts,

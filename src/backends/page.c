@@ -48,7 +48,7 @@ struct page_block {
     uint8_t kind;     /* enum hs_alloc_kind */
     uint8_t state;    /* enum state */
     uint8_t placement;
-    bool ignored;     /* allocated in an ignore scope */
+    bool ignored;     /* never a leak (heapshim.h) */
     uint32_t thread;  /* the allocating thread's number */
 };
 
@@ -258,7 +258,7 @@ static void release_placement(const struct page_block *b)
 static void *page_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
     struct page_block b = {.size = size, .kind = (uint8_t)kind, .state = LIVE,
-                           .ignored = hs_thread_ignoring > 0, .thread = hs_thread_number()};
+                           .thread = hs_thread_number()};
     hs_lock_acquire(&page.lock);
     if (!place_guarded(&b, effective_align(align)) && !place_unguarded(&b, align)) {
         hs_lock_release(&page.lock);
@@ -417,23 +417,22 @@ static bool page_locate(uintptr_t addr, struct hs_place *out)
     const struct page_block *b = containing(addr);
     if (b) {
         block_of(b, &out->block);
-        if (b->state == FREED) {
-            out->relation = HS_IN_FREED;
-            out->distance = addr >= b->ptr ? addr - b->ptr : 0;
-        } else if (addr >= b->ptr + b->size) {
-            out->relation = HS_PAST_END;
-            out->distance = addr - (b->ptr + b->size);
-        } else if (addr < b->ptr) {
-            out->relation = HS_BEFORE_START;
-            out->distance = b->ptr - addr;
-        } else {
-            out->relation = HS_INSIDE;
-            out->distance = addr - b->ptr;
-        }
+        hs_place_relate(out, addr, b->state == FREED);
     }
     if (locked)
         hs_lock_release(&page.lock);
     return b != NULL;
+}
+
+static bool page_ignore(const void *ptr)
+{
+    hs_lock_acquire(&page.lock);
+    struct page_block *b = hs_table_find(&page.blocks, (uintptr_t)ptr);
+    bool live = b && b->state == LIVE;
+    if (live)
+        b->ignored = true;
+    hs_lock_release(&page.lock);
+    return live;
 }
 
 static void page_facts(struct hs_backend_facts *out)
@@ -452,6 +451,7 @@ static void page_fork_child(void) { hs_lock_reset(&page.lock); }
 
 const struct hs_backend hs_page_backend = {
     .name = "page",
+    .faults = true,
     .init = page_init,
     .alloc = page_alloc,
     .resize = page_resize,
@@ -461,6 +461,7 @@ const struct hs_backend hs_page_backend = {
     .report_invalid = page_report_invalid,
     .for_each_block = page_for_each_block,
     .locate = page_locate,
+    .ignore = page_ignore,
     .trim = NULL,
     .facts = page_facts,
     .fork_prepare = page_fork_prepare,

@@ -28,4 +28,12 @@ static inline const struct hs_backend *hs_allocator(void)
 void *hs_allocate(size_t size, size_t align, enum hs_alloc_kind kind, bool zero);
 void hs_release(void *ptr, enum hs_alloc_kind kind);
 
+struct hs_usage {
+    size_t blocks, bytes;
+};
+
+/* The blocks in use and their bytes, counted with the backend held still
+ * (mallinfo, malloc_stats, heapshim_stats). */
+struct hs_usage hs_usage_now(void);
+
 #endif

@@ -11,20 +11,16 @@
 #include "entry.h"
 #include "heapshim.h"
 
-struct usage {
-    size_t blocks, bytes;
-};
-
 static void count_block(const struct hs_block *b, void *ctx)
 {
-    struct usage *u = ctx;
+    struct hs_usage *u = ctx;
     u->blocks++;
     u->bytes += b->size;
 }
 
-static struct usage current_usage(void)
+struct hs_usage hs_usage_now(void)
 {
-    struct usage u = {0, 0};
+    struct hs_usage u = {0, 0};
     const struct hs_backend *b = hs_allocator();
     b->fork_prepare();
     b->for_each_block(count_block, &u);
@@ -49,7 +45,7 @@ HS_EXPORT int mallopt(int param, int value)
 
 HS_EXPORT struct mallinfo2 mallinfo2(void)
 {
-    struct usage u = current_usage();
+    struct hs_usage u = hs_usage_now();
     struct mallinfo2 info;
     memset(&info, 0, sizeof info);
     info.ordblks = u.blocks;
@@ -72,7 +68,7 @@ HS_EXPORT struct mallinfo mallinfo(void)
 
 HS_EXPORT void malloc_stats(void)
 {
-    struct usage u = current_usage();
+    struct hs_usage u = hs_usage_now();
     struct hs_writer w;
     hs_writer_open(&w, NULL, false);
     hs_printf(&w, "heapshim %s, backend %s\nin use bytes     = %10zu\nin use blocks    = %10zu\n",
@@ -86,7 +82,7 @@ HS_EXPORT int malloc_info(int options, FILE *fp)
 {
     if (options != 0) /* as glibc: no options are defined */
         return EINVAL;
-    struct usage u = current_usage();
+    struct hs_usage u = hs_usage_now();
     char text[512];
     hs_format(text, sizeof text,
               "<malloc version=\"heapshim-%s\" backend=\"%s\">\n"

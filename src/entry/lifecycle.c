@@ -95,7 +95,7 @@ __attribute__((constructor)) static void hs_constructor(void)
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     if (b->start)
         b->start();
-    if (b->locate)
+    if (b->faults)
         hs_fault_install(b);
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../services/os.h"
+#include "../services/thread.h"
 #include "entry.h"
 
 void *hs_allocate(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
@@ -23,6 +24,8 @@ void *hs_allocate(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
     void *p = b->alloc(size, align < HS_MIN_ALIGN ? HS_MIN_ALIGN : align, kind, zero);
     if (__builtin_expect(p == NULL, 0))
         errno = ENOMEM;
+    else if (__builtin_expect(hs_thread_ignoring > 0, 0) && b->ignore)
+        b->ignore(p);
     return p;
 }
 

@@ -40,11 +40,22 @@ static void open_destination(struct hs_writer *w)
     report_opened_by = self;
 }
 
-static void gather(struct hs_report_data *d, uintptr_t stack_boundary)
+/* Text the program asks for: to the destination in text; under JSON to
+ * stderr, since a process's one JSON object is its exit report. */
+static void open_for_text(struct hs_writer *w)
+{
+    if (hs_config.report_format == HS_FORMAT_TEXT)
+        open_destination(w);
+    else
+        hs_writer_open(w, NULL, false);
+}
+
+static void gather(struct hs_report_data *d, uintptr_t stack_boundary, bool at_exit)
 {
     memset(d, 0, sizeof *d);
     d->backend = report_backend->name;
     d->pid = hs_os_getpid();
+    d->at_exit = at_exit;
     hs_leaks_gather(d, report_backend, stack_boundary);
     report_backend->facts(&d->facts);
     d->errors = kept_errors;
@@ -70,7 +81,7 @@ static void write_error(const struct hs_error *e, bool final)
         hs_writer_close(&w);
     } else if (final && !json_written) {
         struct hs_report_data d;
-        gather(&d, (uintptr_t)__builtin_frame_address(0));
+        gather(&d, (uintptr_t)__builtin_frame_address(0), true);
         open_destination(&w);
         hs_emit_json(&w, &d);
         hs_writer_close(&w);
@@ -115,17 +126,50 @@ bool hs_report_exit(uintptr_t stack_boundary)
     if (report_backend->check_all)
         report_backend->check_all();
     hs_lock_acquire(&report_lock);
-    gather(&d, stack_boundary);
+    gather(&d, stack_boundary, true);
     if (!json_written) {
         open_destination(&w);
         if (hs_config.report_format == HS_FORMAT_JSON)
             hs_emit_json(&w, &d);
         else
-            hs_emit_text_exit(&w, &d);
+            hs_emit_text_leak_report(&w, &d);
         hs_writer_close(&w);
         json_written = hs_config.report_format == HS_FORMAT_JSON;
     }
     hs_leaks_release(&d);
     hs_lock_release(&report_lock);
     return d.kinds[HS_DEFINITE].blocks > 0;
+}
+
+void hs_report_leak_check(uintptr_t stack_boundary, bool write, struct hs_leak_counts *out)
+{
+    struct hs_report_data d;
+    struct hs_writer w;
+    hs_lock_acquire(&report_lock);
+    gather(&d, stack_boundary, false);
+    if (write) {
+        open_for_text(&w);
+        hs_emit_text_leak_report(&w, &d);
+        hs_writer_close(&w);
+    }
+    hs_leaks_release(&d);
+    hs_lock_release(&report_lock);
+    out->classified = d.classified;
+    out->live = (struct hs_tally){d.live_bytes, d.live_blocks};
+    memcpy(out->kinds, d.kinds, sizeof out->kinds);
+    out->suppressed = d.suppressed;
+}
+
+bool hs_report_describe(uintptr_t addr)
+{
+    struct hs_place place;
+    struct hs_writer w;
+    memset(&place, 0, sizeof place);
+    bool found = report_backend->locate(addr, &place);
+    hs_lock_acquire(&report_lock);
+    open_for_text(&w);
+    hs_emit_text_place(&w, addr, found ? &place : NULL);
+    hs_writer_close(&w);
+    hs_lock_release(&report_lock);
+    return found;
 }

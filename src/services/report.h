@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "../backend.h"
+#include "scan.h"
 
 enum hs_error_kind {
     HS_ERR_DOUBLE_FREE,
@@ -53,6 +54,30 @@ void hs_report_fault(const struct hs_error *e);
  * parent and the child alike. */
 void hs_report_fork_prepare(void);
 void hs_report_fork_release(void);
+
+struct hs_tally {
+    size_t bytes, blocks;
+};
+
+/* What a leak check found. */
+struct hs_leak_counts {
+    bool classified;                       /* else only live is set */
+    struct hs_tally live;
+    struct hs_tally kinds[HS_LEAK_KINDS];  /* less what was suppressed */
+    struct hs_tally suppressed;
+};
+
+/* A leak check the program asks for (heapshim.h): classifies the live
+ * blocks as the exit report does and fills *out. With `write`, also writes
+ * the report in text: to the report's destination, or under JSON to
+ * stderr, since a process's one JSON object is its exit report.
+ * stack_boundary: as for hs_report_exit. */
+void hs_report_leak_check(uintptr_t stack_boundary, bool write, struct hs_leak_counts *out);
+
+/* Writes, in text as above, what the backend's locate says of addr: the
+ * block it falls in, with its stacks. False (and a line saying so) if addr
+ * is in no block the backend knows. The backend must have locate. */
+bool hs_report_describe(uintptr_t addr);
 
 /* Writes the exit report. Returns true if definite leaks were found (and
  * not suppressed). stack_boundary: the calling thread's stack below this

@@ -12,10 +12,6 @@
 #define HS_LARGEST_SHOWN 10
 #define HS_ERRORS_KEPT 32
 
-struct hs_tally {
-    size_t bytes, blocks;
-};
-
 /* Blocks of one kind allocated from one stack. */
 struct hs_leak_group {
     enum hs_leak_kind kind;
@@ -27,6 +23,7 @@ struct hs_leak_group {
 struct hs_report_data {
     const char *backend;
     pid_t pid;
+    bool at_exit;                      /* else a leak check the program asked for */
     size_t live_blocks, live_bytes;
     bool classified;                   /* by the reachability scan */
     struct hs_tally kinds[HS_LEAK_KINDS]; /* all zero unless classified */
@@ -53,7 +50,9 @@ const char *hs_alloc_kind_name(enum hs_alloc_kind kind);
 
 void hs_emit_text_stack(struct hs_writer *w, const struct hs_stack *stack);
 void hs_emit_text_error(struct hs_writer *w, const struct hs_error *e);
-void hs_emit_text_exit(struct hs_writer *w, const struct hs_report_data *d);
+void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *d);
+/* place: where addr falls, or NULL if in no block the backend knows. */
+void hs_emit_text_place(struct hs_writer *w, uintptr_t addr, const struct hs_place *place);
 void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d);
 
 #endif

@@ -128,6 +128,25 @@ static void thread_words(struct hs_writer *w, uint32_t thread)
         hs_printf(w, " in thread T%u", thread);
 }
 
+/* The block, where it was allocated and, if freed, where it was freed. */
+static void block_lines(struct hs_writer *w, const struct hs_block *b, bool freed,
+                        const struct hs_stack *free_stack, uint32_t free_thread)
+{
+    hs_printf(w, "heapshim:   the block: %zu bytes at %p, allocated by %s", b->size,
+              (void *)b->address, hs_alloc_kind_name(b->kind));
+    thread_words(w, b->thread);
+    hs_writer_puts(w, b->stack ? ":\n" : "\n");
+    if (b->stack)
+        hs_emit_text_stack(w, b->stack);
+    if (freed) {
+        hs_writer_puts(w, "heapshim:   freed");
+        thread_words(w, free_thread);
+        hs_writer_puts(w, free_stack ? ":\n" : "\n");
+        if (free_stack)
+            hs_emit_text_stack(w, free_stack);
+    }
+}
+
 void hs_emit_text_error(struct hs_writer *w, const struct hs_error *e)
 {
     headline(w, e);
@@ -135,23 +154,31 @@ void hs_emit_text_error(struct hs_writer *w, const struct hs_error *e)
         text_frame(w, 0, e->pc, false);
     else if (e->stack)
         hs_emit_text_stack(w, e->stack);
-    if (e->has_block) {
-        const struct hs_block *b = &e->block;
-        hs_printf(w, "heapshim:   the block: %zu bytes at %p, allocated by %s", b->size,
-                  (void *)b->address, hs_alloc_kind_name(b->kind));
-        thread_words(w, b->thread);
-        hs_writer_puts(w, b->stack ? ":\n" : "\n");
-        if (b->stack)
-            hs_emit_text_stack(w, b->stack);
-        if (e->block_freed) {
-            hs_writer_puts(w, "heapshim:   freed");
-            thread_words(w, e->free_thread);
-            hs_writer_puts(w, e->free_stack ? ":\n" : "\n");
-            if (e->free_stack)
-                hs_emit_text_stack(w, e->free_stack);
-        }
-    }
+    if (e->has_block)
+        block_lines(w, &e->block, e->block_freed, e->free_stack, e->free_thread);
     hs_printf(w, "heapshim: SUMMARY: %s\n", hs_error_kind_name(e->kind));
+}
+
+void hs_emit_text_place(struct hs_writer *w, uintptr_t addr, const struct hs_place *place)
+{
+    if (!place) {
+        hs_printf(w, "heapshim: %p is in no block heapshim knows of\n", (void *)addr);
+        return;
+    }
+    const struct hs_block *b = &place->block;
+    bool freed = place->relation == HS_IN_FREED;
+    static const char *const where[] = {
+        [HS_INSIDE] = "into", [HS_PAST_END] = "past the end of",
+        [HS_BEFORE_START] = "before the start of", [HS_IN_FREED] = "into",
+    };
+    hs_printf(w, "heapshim: %p is ", (void *)addr);
+    if (addr == b->address)
+        hs_writer_puts(w, "the start of");
+    else
+        hs_printf(w, "%zu byte(s) %s", place->distance, where[place->relation]);
+    hs_printf(w, " the %s%zu-byte block at %p\n", freed ? "freed " : "", b->size,
+              (void *)b->address);
+    block_lines(w, b, freed, place->free_stack, place->free_thread);
 }
 
 static const char *const leak_kind_labels[HS_LEAK_KINDS] = {
@@ -193,11 +220,12 @@ static void text_suppressions(struct hs_writer *w, const struct hs_report_data *
     }
 }
 
-void hs_emit_text_exit(struct hs_writer *w, const struct hs_report_data *d)
+void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *d)
 {
-    hs_printf(w, "heapshim: exit report for pid %d (backend %s)\n", (int)d->pid, d->backend);
-    hs_printf(w, "heapshim: in use at exit: %'zu bytes in %'zu blocks\n", d->live_bytes,
-              d->live_blocks);
+    hs_printf(w, "heapshim: %s for pid %d (backend %s)\n",
+              d->at_exit ? "exit report" : "leak check", (int)d->pid, d->backend);
+    hs_printf(w, "heapshim: in use %s: %'zu bytes in %'zu blocks\n", d->at_exit ? "at exit" : "now",
+              d->live_bytes, d->live_blocks);
     if (d->classified) {
         text_groups(w, d);
         hs_printf(w, "heapshim: LEAK SUMMARY:\n");

@@ -11,8 +11,8 @@
 extern __thread uint32_t hs_thread_number_tls __attribute__((tls_model("initial-exec")));
 uint32_t hs_thread_number_assign(void);
 
-/* While positive, blocks this thread allocates are never reported as leaks
- * (the shim's own dlopen, and the program's hs ignore scopes). */
+/* While positive, blocks this thread allocates are never reported as leaks:
+ * the depth of the program's ignore scopes (heapshim_ignore_begin). */
 extern __thread uint32_t hs_thread_ignoring __attribute__((tls_model("initial-exec")));
 
 /* From the constructor: from now on each thread that allocates is seen at

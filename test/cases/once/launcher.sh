@@ -1,5 +1,6 @@
-# scripts/heapshim: one option per variable, --help lists them all, the
-# program's exit status passes through, and bad options are refused.
+# scripts/heapshim: one option per variable, --help, the README and the man
+# page list them all, the program's exit status passes through, and bad
+# options are refused.
 source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 launcher=$HS_ROOT/scripts/heapshim
@@ -7,12 +8,15 @@ variables=$(grep -o '{"HEAPSHIM_[A-Z_]*"' "$HS_ROOT/src/config.c" | tr -d '{"')
 [[ $(wc -l <<<"$variables") -ge 19 ]] || fail "could not read the variables from src/config.c"
 
 help=$("$launcher" --help) || fail "--help failed"
+manual=$(groff -man -Tascii -P -cbu "$HS_ROOT/docs/heapshim.1") || fail "the man page does not render"
 for v in $variables; do
     grep -q "$v" <<<"$help" || fail "--help does not list $v"
     grep -q "$v" "$HS_ROOT/README.md" || fail "README.md does not list $v"
+    grep -q "$v" <<<"$manual" || fail "docs/heapshim.1 does not list $v"
     option=--$(tr 'A-Z_' 'a-z-' <<<"${v#HEAPSHIM_}")
     grep -q -- "$option" <<<"$help" || fail "--help has no option $option for $v"
     grep -q -- "$option" "$HS_ROOT/README.md" || fail "README.md does not list $option"
+    grep -q -- "$option" <<<"$manual" || fail "docs/heapshim.1 does not list $option"
 done
 
 # Each option reaches the program as its variable (checked without starting

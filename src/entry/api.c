@@ -1,0 +1,94 @@
+/* The in-program API (include/heapshim.h): what a program asks of the shim
+ * while it runs. Each function is exported as __heapshim_NAME, which the
+ * header's heapshim_NAME calls when the shim is loaded. Structures are
+ * copied out at the size the program's header gave, so a program built
+ * against another version of the header gets what both know of. */
+#include <string.h>
+
+#include "../services/report.h"
+#include "../services/thread.h"
+#include "entry.h"
+#include "heapshim.h"
+
+static void copy_out(void *out, size_t out_size, const void *filled, size_t filled_size)
+{
+    memset(out, 0, out_size);
+    memcpy(out, filled, out_size < filled_size ? out_size : filled_size);
+}
+
+static struct heapshim_amount amount(struct hs_tally t)
+{
+    return (struct heapshim_amount){t.bytes, t.blocks};
+}
+
+/* The caller's stack and registers are roots. __builtin_unwind_init saves
+ * every callee-saved register in this frame, so a pointer the caller keeps
+ * in one is on the stack here; the scan takes the stack from the bottom of
+ * this frame up (an alloca lies below all of the frame). */
+HS_EXPORT int __heapshim_leak_check(struct heapshim_leaks *out, size_t out_size, int flags)
+{
+    __builtin_unwind_init();
+    uintptr_t boundary = (uintptr_t)__builtin_alloca(16);
+    struct hs_leak_counts c;
+    hs_allocator(); /* initialises the shim if this is the first call */
+    hs_report_leak_check(boundary, flags & HEAPSHIM_LEAK_REPORT, &c);
+    struct heapshim_leaks r = {
+        .definite = amount(c.kinds[HS_DEFINITE]),
+        .indirect = amount(c.kinds[HS_INDIRECT]),
+        .possible = amount(c.kinds[HS_POSSIBLE]),
+        .reachable = amount(c.kinds[HS_REACHABLE]),
+        .suppressed = amount(c.suppressed),
+        .live = amount(c.live),
+    };
+    if (out)
+        copy_out(out, out_size, &r, sizeof r);
+    return c.classified ? HEAPSHIM_OK : HEAPSHIM_UNCLASSIFIED;
+}
+
+HS_EXPORT int __heapshim_ignore(const void *ptr)
+{
+    const struct hs_backend *b = hs_allocator();
+    if (!b->ignore)
+        return HEAPSHIM_UNSUPPORTED;
+    return ptr && b->ignore(ptr) ? HEAPSHIM_OK : HEAPSHIM_NOT_OWNED;
+}
+
+/* hs_allocate marks what the thread allocates while the count is positive. */
+HS_EXPORT int __heapshim_ignore_begin(void)
+{
+    hs_thread_ignoring++;
+    return hs_allocator()->ignore ? HEAPSHIM_OK : HEAPSHIM_UNSUPPORTED;
+}
+
+HS_EXPORT int __heapshim_ignore_end(void)
+{
+    if (hs_thread_ignoring == 0)
+        return HEAPSHIM_NO_SCOPE;
+    hs_thread_ignoring--;
+    return HEAPSHIM_OK;
+}
+
+HS_EXPORT long __heapshim_check(void)
+{
+    const struct hs_backend *b = hs_allocator();
+    return b->check_all ? (long)b->check_all() : HEAPSHIM_UNSUPPORTED;
+}
+
+HS_EXPORT int __heapshim_stats(struct heapshim_stats *out, size_t out_size)
+{
+    struct hs_usage u = hs_usage_now();
+    struct heapshim_stats s = {
+        .valid = HEAPSHIM_STATS_LIVE,
+        .live = {u.bytes, u.blocks},
+    };
+    if (out)
+        copy_out(out, out_size, &s, sizeof s);
+    return HEAPSHIM_OK;
+}
+
+HS_EXPORT int __heapshim_print_stack(const void *ptr)
+{
+    if (!hs_allocator()->locate)
+        return HEAPSHIM_UNSUPPORTED;
+    return hs_report_describe((uintptr_t)ptr) ? HEAPSHIM_OK : HEAPSHIM_NOT_OWNED;
+}
