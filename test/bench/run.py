@@ -43,7 +43,7 @@ PEERS = (("jemalloc", "libjemalloc.so.2"), ("tcmalloc", "libtcmalloc_minimal.so.
          ("mimalloc", "libmimalloc.so.2"))
 CHECKING_BACKENDS = ("debug", "page")
 PAIR_SIZES = ("16", "64", "256", "mix")
-STARTUP_EXECS = 400
+STARTUP_EXECS = 200
 
 
 @dataclass
@@ -75,20 +75,21 @@ def workload(name, command, light, flags=""):
 # measured on. "nofree" marks the workloads that allocate little enough in
 # all for an allocator that never frees small blocks.
 WORKLOADS = [
-    workload("pairs", "churn pairs 8000000", "churn pairs 100000", "memcheck"),
-    workload("batches", "churn batch 8000000", "churn batch 100000"),
-    workload("threads-2", "churn window 4000000 2", "churn window 50000 2"),
-    workload("threads-4", "churn window 2000000 4", "churn window 25000 4"),
-    workload("larson", "larson 1500000 4", "larson 20000 4", "memcheck"),
-    workload("prodcons", "prodcons 5000000", "prodcons 50000"),
-    workload("false-sharing", "falseshare 50000 1000 2", "falseshare 2000 1000 2", "nofree"),
-    workload("realloc", "realloc 1000000", "realloc 20000", "memcheck"),
+    workload("pairs", "churn pairs 10000000", "churn pairs 30000", "memcheck"),
+    workload("batches", "churn batch 6000000", "churn batch 30000", "memcheck"),
+    workload("threads-2", "churn window 3500000 2", "churn window 15000 2", "memcheck"),
+    workload("threads-4", "churn window 1800000 4", "churn window 8000 4", "memcheck"),
+    workload("larson", "larson 1500000 4", "larson 6000 4", "memcheck"),
+    workload("prodcons", "prodcons 4000000", "prodcons 20000", "memcheck"),
+    workload("false-sharing", "falseshare 50000 1000 2", "falseshare 1000 1000 2",
+             "nofree memcheck"),
+    workload("realloc", "realloc 1000000", "realloc 10000", "memcheck"),
     workload("large", "large 150", "large 20", "nofree memcheck"),
-    workload("fragment", "fragment 8 16384", "fragment 4 2048", "nofree memcheck"),
-    workload("short-threads", "shortthreads 3000", "shortthreads 200", "nofree"),
-    workload("python3-json", "/usr/bin/python3 workload.py", "/usr/bin/python3 workload.py 3000",
+    workload("fragment", "fragment 8 16384", "fragment 2 2048", "nofree memcheck"),
+    workload("short-threads", "shortthreads 4000", "shortthreads 100", "nofree memcheck"),
+    workload("python3-json", "/usr/bin/python3 workload.py", "/usr/bin/python3 workload.py 10000",
              "nofree"),
-    workload("gcc-compile", "gcc -O2 -c compile.c -o compile.o", "gcc -O0 -c compile.c -o compile.o",
+    workload("gcc-compile", "gcc -O2 -c compile.c -o compile.o", "gcc -fsyntax-only compile.c",
              "nofree"),
 ]
 
@@ -171,7 +172,7 @@ class Measurements:
     def __init__(self, cwd, timeout):
         self.cwd, self.timeout = cwd, timeout
         self.runs = {}
-        self.failures = []
+        self.failures = {}  # (allocator, status, why): the rows it failed on
 
     def measure(self, kind, row, allocator, argv, reference=None):
         key = (kind, row, allocator.name)
@@ -183,7 +184,7 @@ class Measurements:
                 comparable(r.output) != comparable(reference.output):
             r = Run("WRONG", why="output differs from glibc's: " + " | ".join(comparable(r.output))[:160])
         if r.status != "ok":
-            self.failures.append(f"{allocator.name} on {row} ({kind}): {r.status}, {r.why}")
+            self.failures.setdefault((allocator.name, r.status, r.why), []).append(row)
         runs.append(r)
         return r
 
@@ -239,8 +240,8 @@ class Report:
     def __init__(self, m, fast, tools, rounds, target):
         self.m, self.fast, self.tools, self.rounds = m, fast, tools, rounds
         self.names = [a.name for a in fast]
-        self.peers = [a.name for a in fast if a.peer]
         self.target = target if target in self.names else None
+        self.peers = [a.name for a in fast if a.peer and a.name != self.target]
         self.base = "mimalloc" if "mimalloc" in self.names else "glibc"
 
     def best(self, kind, row, names, of):
@@ -276,7 +277,7 @@ class Report:
                 return f"{v - b:+.2f} {who}" if number(v) and b else "-"
             pair_extra = [(f"{self.target} - fastest peer", over)]
         out += table("malloc/free pair, one thread: nanoseconds per pair (fastest of 5 runs on each core)",
-                     list(PAIR_SIZES), [n for n in self.names if n != "heapshim-arena-nofree"],
+                     list(PAIR_SIZES), [a.name for a in self.fast if not a.only],
                      lambda r, c: self.m.value("pair", r, c, ns), 2, None, pair_extra)
         out += self.workload_table(rows, f"time in seconds, median of {self.rounds} (ratio to {self.base})",
                                    lambda r: r.seconds, 2)
@@ -293,7 +294,9 @@ class Report:
         if self.target:
             out += self.targets(rows)
         if self.m.failures:
-            out += ["", "== failed runs =="] + self.m.failures
+            out += ["", "== failed runs =="]
+            out += [f"{name}: {status} on {', '.join(rows)}: {why}"
+                    for (name, status, why), rows in self.m.failures.items()]
         return out
 
     def fragment_table(self):
@@ -336,7 +339,7 @@ class Report:
         for size in PAIR_SIZES:
             v, (b, who) = value("pair", size, t, ns), self.best("pair", size, self.peers, ns)
             if number(v) and b:
-                out.append(f"pair of {size} bytes: {v:.2f} ns, {v - b:+.2f} over the fastest peer ({who}), "
+                out.append(f"pair, size {size}: {v:.2f} ns, {v - b:+.2f} over the fastest peer ({who}), "
                            f"target <= +1: {verdict(v - b <= 1)}")
         return out
 
