@@ -6,7 +6,7 @@ Debian libraries are installed; heapshim's arena backend, and its batch mode
 heapshim-arena-nofree) run every workload BENCH_ROUNDS times, interleaved so
 that the load of the machine falls on all of them alike, and the tables give
 the median of the rounds. The checking tools (heapshim's debug and page
-backends, valgrind's memcheck) are tens to thousands of times slower: they
+backends, valgrind's memcheck) are from twice to hundreds of times slower: they
 run once, on less work, beside glibc on that same work. A run that exits
 non-zero (every benchmark program checks its own results), prints something
 other than glibc's run did, or outlasts BENCH_TIMEOUT counts as failed and
@@ -15,6 +15,7 @@ scripts/install-bench-deps installs the peers.
 
 Environment:
   HS_BACKENDS        heapshim backends built (the Makefile's BACKENDS)
+  HS_LIB             the shim measured (default build/libheapshim.so)
   BENCH_ROUNDS=N     rounds of the fast allocators (default 3)
   BENCH_VALGRIND=0   leave memcheck out
   BENCH_ONLY=A,B     only the workloads named
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "build", "bench")
-LIB = os.path.join(ROOT, "build", "libheapshim.so")
+LIB = os.environ.get("HS_LIB") or os.path.join(ROOT, "build", "libheapshim.so")
 LIBDIR = "/usr/lib/x86_64-linux-gnu"
 PEERS = (("jemalloc", "libjemalloc.so.2"), ("tcmalloc", "libtcmalloc_minimal.so.4"),
          ("mimalloc", "libmimalloc.so.2"))
@@ -75,7 +76,7 @@ def workload(name, command, light, flags=""):
 # measured on. "nofree" marks the workloads that allocate little enough in
 # all for an allocator that never frees small blocks.
 WORKLOADS = [
-    workload("pairs", "churn pairs 10000000", "churn pairs 30000", "memcheck"),
+    workload("pairs", "churn pairs 16000000", "churn pairs 30000", "memcheck"),
     workload("batches", "churn batch 6000000", "churn batch 30000", "memcheck"),
     workload("threads-2", "churn window 3500000 2", "churn window 15000 2", "memcheck"),
     workload("threads-4", "churn window 1800000 4", "churn window 8000 4", "memcheck"),
@@ -160,6 +161,19 @@ def run(argv, allocator, cwd, timeout):
     return Run("ok", seconds, int(timing[-1]), output)
 
 
+def seconds(r):
+    return r.seconds
+
+
+def peak_mib(r):
+    return r.rss_kib / 1024
+
+
+def printed(r):
+    """What spawn and pair print: their own measure."""
+    return float(r.output)
+
+
 def comparable(output):
     """The lines of a workload's output that must not depend on the allocator."""
     return [line for line in output.splitlines() if not line.startswith("resident-kib")]
@@ -188,7 +202,7 @@ class Measurements:
         runs.append(r)
         return r
 
-    def value(self, kind, row, name, of=lambda r: r.seconds):
+    def value(self, kind, row, name, of=seconds):
         """The median over the rounds, or the failure's status, or None when
         never run."""
         runs = self.runs.get((kind, row, name))
@@ -264,24 +278,22 @@ class Report:
 
     def lines(self, workloads):
         rows = [w.name for w in workloads]
-        rss = lambda r: r.rss_kib / 1024  # noqa: E731
-        ns = lambda r: float(r.output)  # noqa: E731
         out = table(f"start-up: /bin/true run {STARTUP_EXECS} times (microseconds per run, ratio to glibc)",
                     ["start-up"], self.names + [t.name for t in self.tools if not t.prefix],
-                    lambda r, c: self.m.value("start", r, c, lambda x: float(x.output)), 0, "glibc")[:-1]
+                    lambda r, c: self.m.value("start", r, c, printed), 0, "glibc")[:-1]
         pair_extra = []
         if self.target:
             def over(size):
-                v = self.m.value("pair", size, self.target, ns)
-                b, who = self.best("pair", size, self.peers, ns)
+                v = self.m.value("pair", size, self.target, printed)
+                b, who = self.best("pair", size, self.peers, printed)
                 return f"{v - b:+.2f} {who}" if number(v) and b else "-"
             pair_extra = [(f"{self.target} - fastest peer", over)]
         out += table("malloc/free pair, one thread: nanoseconds per pair (fastest of 5 runs on each core)",
                      list(PAIR_SIZES), [a.name for a in self.fast if not a.only],
-                     lambda r, c: self.m.value("pair", r, c, ns), 2, None, pair_extra)
+                     lambda r, c: self.m.value("pair", r, c, printed), 2, None, pair_extra)
         out += self.workload_table(rows, f"time in seconds, median of {self.rounds} (ratio to {self.base})",
-                                   lambda r: r.seconds, 2)
-        out += self.workload_table(rows, f"peak resident memory in MiB (ratio to {self.base})", rss, 1)
+                                   seconds, 2)
+        out += self.workload_table(rows, f"peak resident memory in MiB (ratio to {self.base})", peak_mib, 1)
         if "fragment" in rows:
             out += self.fragment_table()
         if self.tools:
@@ -290,7 +302,7 @@ class Report:
             out += table("checking tools: one run with less work, time in seconds (ratio to glibc)",
                          light, names, lambda r, c: self.m.value("light", r, c), 2, "glibc")
             out += table("checking tools: peak resident memory in MiB (ratio to glibc)",
-                         light, names, lambda r, c: self.m.value("light", r, c, rss), 1, "glibc")
+                         light, names, lambda r, c: self.m.value("light", r, c, peak_mib), 1, "glibc")
         if self.target:
             out += self.targets(rows)
         if self.m.failures:
@@ -323,21 +335,18 @@ class Report:
             g = per_peer[fastest]
             out.append(f"time, geomean over {len(common)} workloads: {g:.2f} of the fastest peer's "
                        f"({fastest}), target <= 0.90: {verdict(g <= 0.9)}")
-            worst = max(common, key=lambda r: value("work", r, t) / self.best("work", r, self.peers,
-                                                                              lambda x: x.seconds)[0])
-            w = value("work", worst, t) / self.best("work", worst, self.peers, lambda x: x.seconds)[0]
-            out.append(f"time, worst workload: {worst} at {w:.2f} of its best peer, target <= 1.20: "
-                       f"{verdict(w <= 1.2)}")
-            rss = lambda x: x.rss_kib  # noqa: E731
-            m = geomean([value("work", r, t, rss) / value("work", r, "glibc", rss) for r in common])
+            over_best = {r: value("work", r, t) / self.best("work", r, self.peers, seconds)[0] for r in common}
+            worst = max(over_best, key=over_best.get)
+            out.append(f"time, worst workload: {worst} at {over_best[worst]:.2f} of its best peer, "
+                       f"target <= 1.20: {verdict(over_best[worst] <= 1.2)}")
+            m = geomean([value("work", r, t, peak_mib) / value("work", r, "glibc", peak_mib) for r in common])
             out.append(f"peak resident memory, geomean: {m:.2f} of glibc's, target <= 1.00: "
                        f"{verdict(m <= 1.0)}")
         missing = [r for r in rows if r not in common]
         if missing:
             out.append("left out (a run failed): " + ", ".join(missing))
-        ns = lambda x: float(x.output)  # noqa: E731
         for size in PAIR_SIZES:
-            v, (b, who) = value("pair", size, t, ns), self.best("pair", size, self.peers, ns)
+            v, (b, who) = value("pair", size, t, printed), self.best("pair", size, self.peers, printed)
             if number(v) and b:
                 out.append(f"pair, size {size}: {v:.2f} ns, {v - b:+.2f} over the fastest peer ({who}), "
                            f"target <= +1: {verdict(v - b <= 1)}")
@@ -345,6 +354,8 @@ class Report:
 
 
 def main():
+    if not os.access("/usr/bin/time", os.X_OK):
+        sys.exit("make bench needs /usr/bin/time (the Debian package time)")
     rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
     timeout = float(os.environ.get("BENCH_TIMEOUT", "60"))
     fast, tools = allocators(os.environ.get("HS_BACKENDS", "debug page").split())
