@@ -2,11 +2,11 @@
 # timeout: 120
 # Every benchmark program of `make bench`, with little work, under the
 # backend: each checks its own results, so it must exit 0 and print what it
-# prints without the shim (fragment's resident sizes and pair's timing
-# aside, which depend on the allocator).
+# prints without the shim (fragment's resident sizes, and what pair and
+# spawn time, aside).
 source "$HS_ROOT/test/lib.sh"
 bin=$HS_BUILD/bench
-for program in churn pair larson prodcons falseshare realloc large fragment shortthreads; do
+for program in churn pair larson prodcons falseshare realloc large fragment shortthreads spawn; do
     [[ -x $bin/$program ]] || fail "$bin/$program not built (make test builds it)"
 done
 cd "$HS_TMP"
@@ -29,4 +29,6 @@ for size in 16 mix; do
     out=$(shim "$bin/pair" "$size" 20) || fail "pair $size: status $?"
     [[ $out =~ ^[0-9]+\.[0-9]+$ ]] || fail "pair $size printed: $out"
 done
+out=$(shim "$bin/spawn" 3 /bin/true) || fail "spawn: status $?"
+[[ $out =~ ^[0-9]+\.[0-9]+$ ]] || fail "spawn printed: $out"
 no_heap_errors
