@@ -61,15 +61,15 @@ $(BUILD)/test/api_use_cxx: test/c/api_use.c include/heapshim.h
 	@mkdir -p $(dir $@)
 	$(CXX) $(TEST_CXXFLAGS) -x c++ -o $@ $< -ldl
 
-$(BUILD)/bench/%: test/bench/%.c
+$(BUILD)/bench/%: test/bench/%.c test/bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -pthread -o $@ $<
 
-test: $(LIB) $(TEST_BINS)
+test: $(LIB) $(TEST_BINS) $(BENCH_BINS)
 	HS_BACKENDS="$(BACKENDS)" bash test/run.sh
 
 bench: $(LIB) $(BENCH_BINS)
-	HS_BACKENDS="$(BACKENDS)" bash test/bench/run.sh
+	HS_BACKENDS="$(BACKENDS)" python3 test/bench/run.py
 
 install: $(LIB)
 	install -d $(addprefix $(DESTDIR)$(PREFIX)/,lib include bin share/man/man1)
