@@ -134,13 +134,12 @@ __attribute__((noinline)) static void free_slow(void *ptr, const char *call)
         struct block *b = live_small_block(page, addr);
         if (!b && page->kind == PAGE_LARGE && addr == (uintptr_t)page->start)
             b = ptr;
-        if (!b) {
+        if (!b)
             report_pointer(ptr, call, true);
-        } else if (segment->heap == hs_arena_heap) {
+        else if (segment->heap == hs_arena_heap)
             hs_arena_free_local(segment->heap, page, b);
-        } else {
+        else if (page->kind != PAGE_SMALL || !hs_arena_stash(hs_arena_heap, page->size_class, b))
             free_remote(segment, b);
-        }
         return;
     }
     struct huge *huge = hs_arena_huge_of(addr);

@@ -5,15 +5,16 @@
 #include "arena.h"
 
 /* Takes the first free block of the page: NULL if there is none, or if its
- * link leaves the block's segment, which only a write through a stray
- * pointer can do. */
+ * link leaves the page, which only a write through a stray pointer can do.
+ * (A stash spans the whole address space.) */
 static inline struct block *try_pop(struct page *page)
 {
     struct block *b = page->free;
     if (__builtin_expect(b == NULL, 0))
         return NULL;
     struct block *next = decode_link(b->link);
-    if (__builtin_expect(((uintptr_t)next ^ (uintptr_t)b) >> SEGMENT_SHIFT != 0, 0) && next)
+    uintptr_t span = (uintptr_t)page->limit - (uintptr_t)page->start;
+    if (__builtin_expect((uintptr_t)next - (uintptr_t)page->start >= span, 0) && next)
         return NULL;
     page->free = next;
     page->used++;

@@ -22,16 +22,18 @@
  *     word 0: its freed tag, address ^ key (key: random per process)
  *     word 1: the next free block, encoded as address ^ key
  * A one-byte overflow from the block below reaches only the tag, never the
- * link; a link that decodes outside the block's segment is reported as heap
+ * link; a link that decodes outside the block's page is reported as heap
  * damage instead of followed. The tag tells free blocks from live ones, so a
  * double free is caught with one compare and the exit report walks pages
  * with no per-block metadata. Allocation clears the tag.
  *
  * Ownership (heap.c). Every segment belongs to one heap, and a heap to at
  * most one thread at a time: its pages and lists are touched only by that
- * thread, with no atomic operation. A free from another thread is pushed
- * onto the owning heap's remote list (one compare-and-swap) and the owner
- * takes the whole list back when it runs short. When a thread ends, its
+ * thread, with no atomic operation. A free from another thread goes first
+ * to that thread's stash for the class, a bounded cache it allocates from
+ * again (warm in its cache, as glibc's tcache does); past the bound it is
+ * pushed onto the owning heap's remote list (one compare-and-swap) and the
+ * owner takes the whole list back when it runs short. When a thread ends, its
  * heap, with the blocks still live in it, is abandoned; the next new thread
  * adopts it, remote list and all. */
 #ifndef HS_ARENA_H
@@ -102,6 +104,13 @@ struct heap {
     struct heap *next_abandoned;
     uint64_t purge_at_ms;          /* dirty free slices are purged from then */
     size_t dirty_slices;
+    /* Per class, blocks of other heaps that this thread freed, kept to be
+     * allocated again while they are still in this core's cache. A stash is
+     * a page with no memory of its own: it joins the class list like a page
+     * and leaves it when empty, so the fast paths do not know it exists. Its
+     * blocks stay in use as far as their owners' pages are concerned. */
+    struct page stash[HS_CLASS_COUNT];
+    uint16_t stashed[HS_CLASS_COUNT];  /* pushed since the stash was last empty */
 };
 
 /* The reservation: where it is, and what each segment is. */
@@ -183,6 +192,9 @@ void hs_arena_take_remote(struct heap *heap);
 /* A block of the calling thread's own heap, small or large. */
 void hs_arena_free_local(struct heap *heap, struct page *page, struct block *block);
 void hs_arena_list_unlink(struct heap *heap, struct page *page);
+/* A small block of another heap, freed by this thread: false if the stash
+ * for its class is full. */
+bool hs_arena_stash(struct heap *heap, unsigned size_class, struct block *block);
 
 /* heap.c: the calling thread's heap, attached on first use. */
 struct heap *hs_arena_attach(void);

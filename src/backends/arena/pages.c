@@ -10,6 +10,10 @@
 
 /* Bytes of blocks carved at a time. */
 #define CARVE_BYTES 4096
+/* Bytes of other heaps' blocks a stash may hold, per class; at least
+ * STASH_MIN_BLOCKS blocks. */
+#define STASH_BYTES ((size_t)32 << 10)
+#define STASH_MIN_BLOCKS 4
 
 static void list_push(struct heap *heap, struct page *page)
 {
@@ -90,6 +94,11 @@ void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
         struct page *page = heap->pages[size_class];
         if (page->free)
             return pop_block(page);
+        if (page == &heap->stash[size_class]) {
+            heap->stashed[size_class] = 0;
+            hs_arena_list_unlink(heap, page); /* empty */
+            continue;
+        }
         if (page != &hs_arena_empty_page) {
             if (page->end < page->limit) {
                 carve(page);
@@ -106,6 +115,22 @@ void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
         if (!new_page(heap, size_class))
             return NULL;
     }
+}
+
+bool hs_arena_stash(struct heap *heap, unsigned size_class, struct block *block)
+{
+    size_t size = hs_class_size(size_class);
+    size_t limit = STASH_BYTES / size < STASH_MIN_BLOCKS ? STASH_MIN_BLOCKS : STASH_BYTES / size;
+    if (heap == &hs_arena_empty_heap || heap->stashed[size_class] >= limit)
+        return false;
+    struct page *stash = &heap->stash[size_class];
+    push_block(stash, block);
+    heap->stashed[size_class]++;
+    if (!stash->listed) {
+        stash->size_class = (uint8_t)size_class;
+        list_push(heap, stash);
+    }
+    return true;
 }
 
 void hs_arena_page_changed(struct heap *heap, struct page *page)
