@@ -22,11 +22,34 @@ static inline const struct hs_backend *hs_allocator(void)
     return __builtin_expect(b != NULL, 1) ? b : hs_init();
 }
 
+/* Sets errno to ENOMEM and returns NULL. */
+void *hs_out_of_memory(void);
+/* Marks a new block ignored if the thread is in an ignore scope. */
+void hs_mark_ignored(const struct hs_backend *b, void *p);
+
 /* Allocates size bytes aligned to align; NULL with errno ENOMEM when the
  * request is impossible (an alignment that is not a power of two among
- * them) or memory is exhausted. */
-void *hs_allocate(size_t size, size_t align, enum hs_alloc_kind kind, bool zero);
-void hs_release(void *ptr, enum hs_alloc_kind kind);
+ * them) or memory is exhausted. Inline: it is most of malloc's fast path. */
+static inline __attribute__((always_inline)) void *
+hs_allocate(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
+{
+    const struct hs_backend *b = hs_allocator();
+    if (__builtin_expect(size > HS_MAX_REQUEST || align > HS_MAX_ALIGN || (align & (align - 1)),
+                         0))
+        return hs_out_of_memory();
+    void *p = b->alloc(size, align < HS_MIN_ALIGN ? HS_MIN_ALIGN : align, kind, zero);
+    if (__builtin_expect(p == NULL, 0))
+        return hs_out_of_memory();
+    if (b->ignore) /* only backends that can mark blocks look at scopes */
+        hs_mark_ignored(b, p);
+    return p;
+}
+
+static inline void hs_release(void *ptr, enum hs_alloc_kind kind)
+{
+    if (ptr)
+        hs_allocator()->free(ptr, kind);
+}
 
 struct hs_usage {
     size_t blocks, bytes;

@@ -13,26 +13,16 @@
 #include "../services/thread.h"
 #include "entry.h"
 
-void *hs_allocate(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
+void *hs_out_of_memory(void)
 {
-    const struct hs_backend *b = hs_allocator();
-    if (__builtin_expect(size > HS_MAX_REQUEST || align > HS_MAX_ALIGN || (align & (align - 1)),
-                         0)) {
-        errno = ENOMEM;
-        return NULL;
-    }
-    void *p = b->alloc(size, align < HS_MIN_ALIGN ? HS_MIN_ALIGN : align, kind, zero);
-    if (__builtin_expect(p == NULL, 0))
-        errno = ENOMEM;
-    else if (__builtin_expect(hs_thread_ignoring > 0, 0) && b->ignore)
-        b->ignore(p);
-    return p;
+    errno = ENOMEM;
+    return NULL;
 }
 
-void hs_release(void *ptr, enum hs_alloc_kind kind)
+void hs_mark_ignored(const struct hs_backend *b, void *p)
 {
-    if (ptr)
-        hs_allocator()->free(ptr, kind);
+    if (hs_thread_ignoring > 0)
+        b->ignore(p);
 }
 
 HS_EXPORT void *malloc(size_t size)

@@ -159,7 +159,8 @@ static void arena_free(void *ptr, enum hs_alloc_kind kind)
         struct heap *heap = hs_arena_heap;
         if (__builtin_expect(segment->heap == heap && live_small_block(page, addr), 1)) {
             push_block(page, ptr);
-            if (__builtin_expect(--page->used == 0 || !page->listed, 0))
+            if (__builtin_expect(--page->used == 0 || !page->listed, 0) &&
+                (!page->listed || page->prev || page->next)) /* the sole page stays */
                 hs_arena_page_changed(heap, page);
             return;
         }
