@@ -76,18 +76,12 @@ static bool range_less(const void *a, const void *b)
 /* The index of the block holding address v, or SIZE_MAX. */
 static size_t block_at(const struct scan *s, uintptr_t v)
 {
+    _Static_assert(offsetof(struct hs_scan_entry, start) == 0 && sizeof(uintptr_t) == 8,
+                   "entries are searched by a 64-bit key at their start");
     if (v < s->lowest || v >= s->highest)
         return SIZE_MAX;
-    size_t lo = 0, hi = s->count;   /* the answer is below hi */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->entries[mid].start <= v)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    const struct hs_scan_entry *e = &s->entries[lo];
-    return v >= e->start && v < e->end ? lo : SIZE_MAX;
+    size_t i = hs_search_last_at_most(s->entries, s->count, sizeof *s->entries, v);
+    return i != SIZE_MAX && v < s->entries[i].end ? i : SIZE_MAX;
 }
 
 static void push(struct scan *s, size_t i)
