@@ -30,12 +30,13 @@
 
 #include "../backend.h"
 #include "../config.h"
+#include "../services/bulk.h"
 #include "../services/check.h"
 #include "../services/depot.h"
 #include "../services/lock.h"
+#include "../services/mapcache.h"
 #include "../services/os.h"
 #include "../services/pool.h"
-#include "../services/regions.h"
 #include "../services/report.h"
 #include "../services/stack.h"
 #include "../services/table.h"
@@ -112,6 +113,13 @@ static uintptr_t slot_end(const struct debug_block *b)
     return b->slot + hs_class_size(hs_size_class(b->slot_size));
 }
 
+/* The memory a freed block holds back while in the quarantine: its slot,
+ * redzones and all. */
+static size_t held_bytes(const struct debug_block *b)
+{
+    return slot_end(b) - b->slot;
+}
+
 static void block_of(const struct debug_block *b, struct hs_block *out)
 {
     *out = (struct hs_block){
@@ -138,8 +146,10 @@ static void describe(struct hs_error *e, const struct debug_block *b)
 
 /* ---- slots ---- */
 
-static bool get_slot(struct debug_block *b, size_t need)
+/* *zeroed: whether the slot reads as zeros. */
+static bool get_slot(struct debug_block *b, size_t need, bool *zeroed)
 {
+    *zeroed = false;
     if (need <= HS_CLASS_MAX_SIZE) {
         struct locked_pool *p = &pools[hs_thread_number() % POOLS];
         hs_lock_acquire(&p->lock);
@@ -154,8 +164,8 @@ static bool get_slot(struct debug_block *b, size_t need)
     }
     /* A region: while the block sits in the quarantine its slot must not
      * be taken for a root by the reachability scan. */
-    size_t len = align_up(need, hs_os_page_size());
-    void *map = hs_region_map(len);
+    size_t len = hs_mapcache_length(need);
+    void *map = hs_mapcache_get(len, zeroed);
     if (!map)
         return false;
     b->pool = MAPPED;
@@ -167,7 +177,7 @@ static bool get_slot(struct debug_block *b, size_t need)
 static void put_slot(const struct debug_block *b)
 {
     if (b->pool == MAPPED) {
-        hs_region_unmap((void *)b->slot, b->slot_size);
+        hs_mapcache_put((void *)b->slot, b->slot_size);
         return;
     }
     struct locked_pool *p = &pools[b->pool];
@@ -254,14 +264,14 @@ static uintptr_t *shard_ring(const struct shard *s)
 {
     uintptr_t *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
     if (!rings) {
-        uintptr_t *fresh = hs_region_map(QUARANTINE_SLOTS * sizeof *fresh), *none = NULL;
+        uintptr_t *fresh = hs_bulk_alloc(QUARANTINE_SLOTS * sizeof *fresh), *none = NULL;
         if (!fresh)
             return NULL;
         if (__atomic_compare_exchange_n(&all_rings, &none, fresh, false, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE))
             rings = fresh;
         else {
-            hs_region_unmap(fresh, QUARANTINE_SLOTS * sizeof *fresh);
+            hs_bulk_free(fresh, QUARANTINE_SLOTS * sizeof *fresh);
             rings = none;
         }
     }
@@ -280,8 +290,8 @@ static void evict_oldest(struct shard *s, struct debug_block *out)
     struct debug_block *b = hs_table_find(&s->blocks, ptr);
     HS_ASSERT(b && b->state == FREED);
     *out = *b;
-    s->bytes -= b->size;
-    __atomic_sub_fetch(&quarantined_bytes, b->size, __ATOMIC_RELAXED);
+    s->bytes -= held_bytes(b);
+    __atomic_sub_fetch(&quarantined_bytes, held_bytes(b), __ATOMIC_RELAXED);
     hs_table_remove(&s->blocks, b);
 }
 
@@ -302,7 +312,7 @@ static void release_evicted(const struct debug_block *b)
 /* Puts a freed block (already marked FREED) into its shard's quarantine,
  * then evicts from the shards in turn while the quarantine is over its
  * bound; what leaves is released with no lock held. */
-static void enter_quarantine(uintptr_t ptr, size_t size)
+static void enter_quarantine(uintptr_t ptr, size_t held)
 {
     struct debug_block evicted[EVICT_MAX];
     size_t evicted_count = 0;
@@ -314,8 +324,8 @@ static void enter_quarantine(uintptr_t ptr, size_t size)
             evict_oldest(s, &evicted[evicted_count++]);
         ring[(s->head + s->count) % RING_SLOTS] = ptr;
         s->count++;
-        s->bytes += size;
-        __atomic_add_fetch(&quarantined_bytes, size, __ATOMIC_RELAXED);
+        s->bytes += held;
+        __atomic_add_fetch(&quarantined_bytes, held, __ATOMIC_RELAXED);
     } else { /* no ring: nothing is held back */
         struct debug_block *b = hs_table_find(&s->blocks, ptr);
         evicted[evicted_count++] = *b;
@@ -347,12 +357,13 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
         .state = LIVE,
     };
     size_t need = REDZONE + (align - HS_MIN_ALIGN) + size + REDZONE;
-    if (!get_slot(&b, need))
+    bool zeroed;
+    if (!get_slot(&b, need, &zeroed))
         return NULL;
     b.ptr = align_up(b.slot + REDZONE, align);
     if (!zero)
         memset((void *)b.ptr, FILL_FRESH, size);
-    else if (b.pool != MAPPED)
+    else if (!zeroed)
         memset((void *)b.ptr, 0, size);
     fill_zones(&b);
 
@@ -451,7 +462,7 @@ static void debug_free(void *ptr, enum hs_alloc_kind kind)
     }
     check_redzones(&b, release_call(kind), stack);
     memset((void *)b.ptr, FILL_FREED, b.size);
-    enter_quarantine(b.ptr, b.size);
+    enter_quarantine(b.ptr, held_bytes(&b));
 }
 
 static size_t debug_usable_size(const void *ptr)
@@ -581,10 +592,12 @@ static void debug_fork_prepare(void)
         hs_lock_acquire(&shards[i].lock);
     for (int i = 0; i < POOLS; i++)
         hs_lock_acquire(&pools[i].lock);
+    hs_mapcache_fork_prepare();
 }
 
 static void debug_fork_parent(void)
 {
+    hs_mapcache_fork_release();
     for (int i = 0; i < POOLS; i++)
         hs_lock_release(&pools[i].lock);
     for (int i = 0; i < SHARDS; i++)
@@ -593,6 +606,7 @@ static void debug_fork_parent(void)
 
 static void debug_fork_child(void)
 {
+    hs_mapcache_fork_release();
     for (int i = 0; i < POOLS; i++)
         hs_lock_reset(&pools[i].lock);
     for (int i = 0; i < SHARDS; i++)

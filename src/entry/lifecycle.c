@@ -6,6 +6,7 @@
 #include <sched.h>
 
 #include "../config.h"
+#include "../services/bulk.h"
 #include "../services/depot.h"
 #include "../services/fault.h"
 #include "../services/fmt.h"
@@ -56,19 +57,24 @@ const struct hs_backend *hs_init(void)
 
 /* Every lock of the shim is held across fork(), taken in the order in which
  * they nest: the report's (writing a report takes the backend's), the
- * backend's, the stack depot's, and the region registry's (taken when any of
- * the others maps memory). */
+ * backend's, the stack depot's, bulk memory's (taken when any of those
+ * grows), the thread registry's, and the region registry's (taken when any
+ * of the others maps memory). */
 static void fork_prepare(void)
 {
     hs_report_fork_prepare();
     hs_active->fork_prepare();
     hs_depot_fork_prepare();
+    hs_bulk_fork_prepare();
+    hs_thread_fork_prepare();
     hs_region_fork_prepare();
 }
 
 static void fork_parent(void)
 {
     hs_region_fork_release();
+    hs_thread_fork_parent();
+    hs_bulk_fork_release();
     hs_depot_fork_release();
     hs_active->fork_parent();
     hs_report_fork_release();
@@ -77,6 +83,8 @@ static void fork_parent(void)
 static void fork_child(void)
 {
     hs_region_fork_release();
+    hs_thread_fork_child();
+    hs_bulk_fork_release();
     hs_depot_fork_release();
     hs_active->fork_child();
     hs_report_fork_release();

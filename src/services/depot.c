@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "lock.h"
-#include "regions.h"
+#include "bulk.h"
 
 #define BUCKETS ((size_t)1 << 16)
 #define CHUNK ((size_t)1 << 20)
@@ -25,13 +25,13 @@ static uint32_t hash_pcs(const uintptr_t *pcs, unsigned depth)
 
 static bool setup(void)
 {
-    struct hs_stack **table = hs_region_map(BUCKETS * sizeof *table);
+    struct hs_stack **table = hs_bulk_alloc(BUCKETS * sizeof *table);
     if (!table)
         return false;
     struct hs_stack **expected = NULL;
     if (!__atomic_compare_exchange_n(&buckets, &expected, table, false, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE))
-        hs_region_unmap(table, BUCKETS * sizeof *table);
+        hs_bulk_free(table, BUCKETS * sizeof *table);
     return true;
 }
 
@@ -39,7 +39,7 @@ static struct hs_stack *new_entry(size_t bytes)
 {
     hs_lock_acquire(&chunk_lock);
     if ((size_t)(chunk_end - chunk_cursor) < bytes) {
-        char *chunk = hs_region_map(CHUNK);
+        char *chunk = hs_bulk_alloc(CHUNK);
         if (!chunk) {
             hs_lock_release(&chunk_lock);
             return NULL;

@@ -131,6 +131,32 @@ ssize_t hs_os_read_file(const char *path, char *buf, size_t len)
     return total;
 }
 
+int hs_os_open(const char *path)
+{
+    int saved = errno;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    errno = saved;
+    return fd;
+}
+
+ssize_t hs_os_pread(int fd, void *buf, size_t len, off_t offset)
+{
+    int saved = errno;
+    ssize_t n;
+    do
+        n = pread(fd, buf, len, offset);
+    while (n < 0 && errno == EINTR);
+    errno = saved;
+    return n;
+}
+
+void hs_os_close(int fd)
+{
+    int saved = errno;
+    close(fd);
+    errno = saved;
+}
+
 const void *hs_os_map_file(const char *path, size_t *len)
 {
     int saved = errno;

@@ -41,6 +41,12 @@ void *hs_os_remap(void *addr, size_t old_len, size_t new_len);
  * Returns the length read or -1. */
 ssize_t hs_os_read_file(const char *path, char *buf, size_t len);
 
+/* A file opened read-only, or -1; a read of len bytes at offset (the count
+ * read, or -1); closing it. */
+int hs_os_open(const char *path);
+ssize_t hs_os_pread(int fd, void *buf, size_t len, off_t offset);
+void hs_os_close(int fd);
+
 /* Maps a whole file read-only; NULL if it cannot be opened or is empty. */
 const void *hs_os_map_file(const char *path, size_t *len);
 void hs_os_unmap_file(const void *addr, size_t len);

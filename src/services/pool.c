@@ -1,34 +1,52 @@
-/* The pool: bump allocation from 1 MiB chunks, and a free list per class. */
+/* The pool: bump allocation from 1 MiB chunks, and a stack of freed blocks
+ * per class, in bulk memory that doubles as it fills. */
 #include "pool.h"
 
-#include "regions.h"
+#include <stdbool.h>
+#include <string.h>
+
+#include "bulk.h"
 
 #define CHUNK_SIZE ((size_t)1 << 20)
+#define STACK_MIN 512
 
 void *hs_pool_alloc(struct hs_pool *pool, size_t size)
 {
     unsigned cls = hs_size_class(size);
-    void *block = pool->free_list[cls];
-    if (block) {
-        pool->free_list[cls] = *(void **)block;
-        return block;
-    }
+    struct hs_free_stack *s = &pool->free[cls];
+    if (s->count)
+        return s->blocks[--s->count];
     size_t bytes = hs_class_size(cls);
     if ((size_t)(pool->chunk_end - pool->chunk_next) < bytes) {
-        char *chunk = hs_region_map(CHUNK_SIZE);
+        char *chunk = hs_bulk_alloc(CHUNK_SIZE);
         if (!chunk)
             return NULL;
         pool->chunk_next = chunk;
         pool->chunk_end = chunk + CHUNK_SIZE;
     }
-    block = pool->chunk_next;
+    void *block = pool->chunk_next;
     pool->chunk_next += bytes;
     return block;
 }
 
+static bool grow(struct hs_free_stack *s)
+{
+    size_t capacity = s->capacity ? 2 * s->capacity : STACK_MIN;
+    void **blocks = hs_bulk_alloc(capacity * sizeof *blocks);
+    if (!blocks)
+        return false;
+    if (s->blocks) {
+        memcpy(blocks, s->blocks, s->count * sizeof *blocks);
+        hs_bulk_free(s->blocks, s->capacity * sizeof *blocks);
+    }
+    s->blocks = blocks;
+    s->capacity = capacity;
+    return true;
+}
+
 void hs_pool_free(struct hs_pool *pool, void *block, size_t size)
 {
-    unsigned cls = hs_size_class(size);
-    *(void **)block = pool->free_list[cls];
-    pool->free_list[cls] = block;
+    struct hs_free_stack *s = &pool->free[hs_size_class(size)];
+    if (s->count < s->capacity || grow(s)) /* else the block is lost: no memory */
+        s->blocks[s->count++] = block;
 }

@@ -1,7 +1,10 @@
 /* The pool: small blocks packed into shared pages, by size class, with no
- * guard and no per-block mapping. The page backend serves from it when
- * guarding every block would exhaust the kernel's map count. Freed blocks are
- * threaded onto a list per class. Not thread-safe: the owner locks. */
+ * guard and no per-block mapping. The debug backend takes its slots from
+ * it, and the page backend serves from it when guarding every block would
+ * exhaust the kernel's map count. Freed blocks wait on a stack per class
+ * kept out of band, so reusing one reads nothing from the block itself (a
+ * cache miss saved, and nothing a stray write into freed memory can
+ * corrupt). Not thread-safe: the owner locks. */
 #ifndef HS_POOL_H
 #define HS_POOL_H
 
@@ -9,8 +12,13 @@
 
 #include "sizeclass.h"
 
+struct hs_free_stack {
+    void **blocks;
+    size_t count, capacity;
+};
+
 struct hs_pool {
-    void *free_list[HS_CLASS_COUNT];
+    struct hs_free_stack free[HS_CLASS_COUNT];
     char *chunk_next;     /* bump region of the current chunk */
     char *chunk_end;
 };

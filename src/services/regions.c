@@ -69,6 +69,20 @@ void hs_region_unmap(void *addr, size_t len)
     hs_os_unmap(addr, len);
 }
 
+void *hs_region_remap(void *addr, size_t old_len, size_t new_len)
+{
+    hs_lock_acquire(&lock); /* a scan must not see the new range unrecorded */
+    void *p = hs_os_remap(addr, old_len, new_len);
+    for (size_t i = 0; p && i < count; i++) {
+        if (ranges[i].start == (uintptr_t)addr) {
+            ranges[i] = (struct range){(uintptr_t)p, (uintptr_t)p + new_len};
+            break;
+        }
+    }
+    hs_lock_release(&lock);
+    return p;
+}
+
 void hs_region_for_each(hs_region_visitor *visit, void *ctx)
 {
     hs_lock_acquire(&lock);

@@ -11,6 +11,9 @@
 /* A readable, writable private mapping, recorded; NULL on failure. */
 void *hs_region_map(size_t len);
 void hs_region_unmap(void *addr, size_t len);
+/* Resizes a region, moving it if need be (its pages move, nothing is
+ * copied); NULL on failure, the region then unchanged. */
+void *hs_region_remap(void *addr, size_t old_len, size_t new_len);
 /* Records memory the shim did not map itself (its own .data and .bss). */
 void hs_region_add(uintptr_t start, uintptr_t end);
 

@@ -7,15 +7,11 @@
 #include <link.h>
 #include <string.h>
 
-#include "os.h"
 #include "regions.h"
+#include "roots.h"
 #include "sort.h"
 
 #define UNSEEN 0xff
-
-struct range {
-    uintptr_t start, end;
-};
 
 struct scan {
     struct hs_scan_entry *entries;
@@ -26,8 +22,6 @@ struct scan {
     /* What a pointer found now does to the block it points into. */
     enum { FROM_ROOTS, FROM_POSSIBLE, FROM_LEAKED } mode;
     size_t leader;               /* FROM_LEAKED: the lost block being traced */
-    struct range *regions;       /* the shim's memory, sorted */
-    size_t region_count, region_capacity, region_cursor;
     size_t extent_cursor;
 };
 
@@ -68,26 +62,15 @@ static bool entry_less(const void *a, const void *b)
     return ((const struct hs_scan_entry *)a)->start < ((const struct hs_scan_entry *)b)->start;
 }
 
-static bool range_less(const void *a, const void *b)
-{
-    return ((const struct range *)a)->start < ((const struct range *)b)->start;
-}
-
 /* The index of the block holding address v, or SIZE_MAX. */
 static size_t block_at(const struct scan *s, uintptr_t v)
 {
+    _Static_assert(offsetof(struct hs_scan_entry, start) == 0 && sizeof(uintptr_t) == 8,
+                   "entries are searched by a 64-bit key at their start");
     if (v < s->lowest || v >= s->highest)
         return SIZE_MAX;
-    size_t lo = 0, hi = s->count;   /* the answer is below hi */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (s->entries[mid].start <= v)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    const struct hs_scan_entry *e = &s->entries[lo];
-    return v >= e->start && v < e->end ? lo : SIZE_MAX;
+    size_t i = hs_search_last_at_most(s->entries, s->count, sizeof *s->entries, v);
+    return i != SIZE_MAX && v < s->entries[i].end ? i : SIZE_MAX;
 }
 
 static void push(struct scan *s, size_t i)
@@ -168,129 +151,16 @@ static void scan_outside_blocks(struct scan *s, uintptr_t from, uintptr_t to)
             scan_words(s, from, e->extent_start);
         if (e->extent_end > from)
             from = e->extent_end;
+        if (from >= to)
+            break; /* the extent may reach into the next range: keep it */
     }
     if (from < to)
         scan_words(s, from, to);
 }
 
-/* Scans a root mapping less the shim's regions and the blocks. */
-static void scan_root(struct scan *s, uintptr_t from, uintptr_t to)
+static void scan_root(uintptr_t from, uintptr_t to, void *ctx)
 {
-    size_t *i = &s->region_cursor;
-    while (*i < s->region_count && s->regions[*i].end <= from)
-        (*i)++;
-    for (size_t k = *i; from < to && k < s->region_count && s->regions[k].start < to; k++) {
-        if (s->regions[k].start > from)
-            scan_outside_blocks(s, from, s->regions[k].start);
-        if (s->regions[k].end > from)
-            from = s->regions[k].end;
-    }
-    if (from < to)
-        scan_outside_blocks(s, from, to);
-}
-
-static uintptr_t parse_hex(const char **p)
-{
-    uintptr_t v = 0;
-    for (;; (*p)++) {
-        char c = **p;
-        if (c >= '0' && c <= '9')
-            v = v * 16 + (uintptr_t)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v = v * 16 + (uintptr_t)(c - 'a' + 10);
-        else
-            return v;
-    }
-}
-
-/* One line of /proc/self/maps: "start-end perms offset dev inode path".
- * Writable private mappings are roots, except device memory. */
-static void consider_mapping(struct scan *s, const char *line, uintptr_t stack_boundary)
-{
-    const char *p = line;
-    uintptr_t start = parse_hex(&p);
-    if (*p++ != '-')
-        return;
-    uintptr_t end = parse_hex(&p);
-    if (*p++ != ' ' || p[0] != 'r' || p[1] != 'w' || p[3] != 'p')
-        return;
-    for (int field = 0; field < 4 && *p; field++) { /* perms, offset, dev, inode */
-        while (*p && *p != ' ')
-            p++;
-        while (*p == ' ')
-            p++;
-    }
-    if (strncmp(p, "/dev/", 5) == 0 || strncmp(p, "[vvar", 5) == 0)
-        return;
-    /* The scanning thread's stack holds the shim's own frames below the
-     * boundary: only what lies above is the program's. */
-    if (stack_boundary >= start && stack_boundary < end)
-        start = stack_boundary;
-    scan_root(s, start, end);
-}
-
-static void collect_region(uintptr_t start, uintptr_t end, void *ctx)
-{
-    struct scan *s = ctx;
-    if (s->region_count < s->region_capacity)
-        s->regions[s->region_count++] = (struct range){start, end};
-}
-
-static void count_region(uintptr_t start, uintptr_t end, void *ctx)
-{
-    (void)start, (void)end;
-    (*(size_t *)ctx)++;
-}
-
-/* Reads /proc/self/maps into a buffer of the shim's, doubling it until the
- * whole file fits. */
-static char *read_maps(size_t *capacity)
-{
-    for (size_t cap = (size_t)1 << 20;; cap *= 2) {
-        char *buf = hs_region_map(cap);
-        if (!buf)
-            return NULL;
-        ssize_t n = hs_os_read_file("/proc/self/maps", buf, cap);
-        if (n > 0 && (size_t)n < cap - 1) {
-            *capacity = cap;
-            return buf;
-        }
-        hs_region_unmap(buf, cap);
-        if (n <= 0)
-            return NULL;
-    }
-}
-
-static bool scan_roots(struct scan *s, uintptr_t stack_boundary)
-{
-    size_t maps_capacity;
-    char *maps = read_maps(&maps_capacity);
-    if (!maps)
-        return false;
-    /* Room for regions mapped meanwhile, this array among them. */
-    size_t existing = 0;
-    hs_region_for_each(count_region, &existing);
-    s->region_capacity = existing * 2 + 64;
-    size_t regions_bytes = s->region_capacity * sizeof *s->regions;
-    s->regions = hs_region_map(regions_bytes);
-    if (!s->regions) {
-        hs_region_unmap(maps, maps_capacity);
-        return false;
-    }
-    hs_region_for_each(collect_region, s);
-    hs_sort(s->regions, s->region_count, sizeof *s->regions, range_less);
-    for (char *line = maps; *line;) {
-        char *eol = strchr(line, '\n');
-        if (eol)
-            *eol = '\0';
-        consider_mapping(s, line, stack_boundary);
-        if (!eol)
-            break;
-        line = eol + 1;
-    }
-    hs_region_unmap(s->regions, regions_bytes);
-    hs_region_unmap(maps, maps_capacity);
-    return true;
+    scan_outside_blocks(ctx, from, to);
 }
 
 /* ---- classification ---- */
@@ -358,7 +228,7 @@ bool hs_scan(struct hs_scan_entry *entries, size_t count, uintptr_t stack_bounda
             push(&s, i);
         }
     }
-    bool ok = scan_roots(&s, stack_boundary);
+    bool ok = hs_roots_visit(stack_boundary, scan_root, &s);
     if (ok) {
         drain(&s);
         s.mode = FROM_POSSIBLE;

@@ -5,8 +5,7 @@
 
 #include <string.h>
 
-#include "os.h"
-#include "regions.h"
+#include "bulk.h"
 
 static inline uintptr_t *slot_key(const struct hs_table *t, size_t i)
 {
@@ -37,11 +36,9 @@ void *hs_table_find(const struct hs_table *t, uintptr_t key)
 static bool grow(struct hs_table *t)
 {
     size_t capacity = t->capacity ? t->capacity * 2 : 256;
-    char *slots = hs_region_map(capacity * t->entry_size);
+    char *slots = hs_bulk_alloc(capacity * t->entry_size);
     if (!slots)
         return false;
-    if (capacity * t->entry_size >= ((size_t)4 << 20))
-        hs_os_advise_huge(slots, capacity * t->entry_size);
     struct hs_table bigger = {slots, t->entry_size, capacity, (unsigned)__builtin_ctzll(capacity), 0};
     for (size_t i = 0; i < t->capacity; i++) {
         uintptr_t *k = slot_key(t, i);
@@ -49,7 +46,7 @@ static bool grow(struct hs_table *t)
             memcpy(hs_table_insert(&bigger, *k), k, t->entry_size);
     }
     if (t->slots)
-        hs_region_unmap(t->slots, t->capacity * t->entry_size);
+        hs_bulk_free(t->slots, t->capacity * t->entry_size);
     *t = bigger;
     return true;
 }
@@ -104,7 +101,7 @@ void *hs_table_next(const struct hs_table *t, size_t *cursor)
 void hs_table_free(struct hs_table *t)
 {
     if (t->slots)
-        hs_region_unmap(t->slots, t->capacity * t->entry_size);
+        hs_bulk_free(t->slots, t->capacity * t->entry_size);
     t->slots = NULL;
     t->capacity = t->count = 0;
     t->capacity_bits = 0;

@@ -1,12 +1,14 @@
 /* Thread numbers for reports: 1 for the first thread that allocates, then
- * counting up, like valgrind's and ASan's T-numbers; and the thread's leak
- * ignore scope. Initial-exec TLS, so no call into the loader is ever
+ * counting up, like valgrind's and ASan's T-numbers; the thread's leak
+ * ignore scope; and a registry of the threads that have called the shim,
+ * for the exit scan. Initial-exec TLS, so no call into the loader is ever
  * needed. */
 #ifndef HS_THREAD_H
 #define HS_THREAD_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 extern __thread uint32_t hs_thread_number_tls __attribute__((tls_model("initial-exec")));
 uint32_t hs_thread_number_assign(void);
@@ -24,5 +26,27 @@ static inline uint32_t hs_thread_number(void)
     uint32_t n = hs_thread_number_tls;
     return __builtin_expect(n != 0, 1) ? n : hs_thread_number_assign();
 }
+
+/* The registry, as the exit scan sees it. A thread is identified by its
+ * thread pointer (glibc's thread descriptor, which for every thread but the
+ * main one sits at the top of its stack mapping). live: a thread that has
+ * called the shim and not ended; ended: the thread pointer of one that has
+ * ended (not the main thread), whose stack glibc may keep cached for the
+ * next thread. complete is false when the registry overflowed. visit must
+ * not take locks or allocate. */
+#define HS_THREADS_LIVE_MAX 1024
+#define HS_THREADS_ENDED_MAX 256
+
+struct hs_thread_visitor {
+    void (*live)(pid_t tid, uintptr_t tp, void *ctx);
+    void (*ended)(uintptr_t tp, void *ctx);
+};
+bool hs_thread_visit(const struct hs_thread_visitor *v, void *ctx);
+
+/* fork(): the registry's lock is held across it; in the child the other
+ * threads are gone, and their stacks are glibc's cache. */
+void hs_thread_fork_prepare(void);
+void hs_thread_fork_parent(void);
+void hs_thread_fork_child(void);
 
 #endif

@@ -1,11 +1,23 @@
-/* fork() from a multithreaded program must never leave the child stuck in
- * the allocator: four threads allocate and free without pause while the
- * main thread forks 200 times (and one worker forks too); each child
- * allocates, reallocates and frees, then leaves by _exit or exit (which runs
- * the exit report). A child that does not finish within 10 s is killed and
- * counted as hung. */
+/* fork_stress: fork() from a multithreaded program never leaves the child
+ * stuck in (or corrupted by) the allocator.
+ *
+ * Four threads allocate, check and free without pause while the main thread
+ * forks FORKS times (default 200); one more thread forks once from outside
+ * main meanwhile. Each child mallocs, reallocs, callocs and frees a few
+ * blocks, checking their contents (every tenth child also starts a thread
+ * that allocates), then leaves by _exit(0), or by exit(0) for every fourth
+ * child, so the exit path (atexit handlers, the shim's exit report) runs in
+ * a forked child too. The parent polls each child with waitpid(WNOHANG): one
+ * still running after 10 s is killed and reported as "child N hung"; one
+ * that exits non-zero or dies by a signal is reported as well.
+ *
+ * Usage: fork_stress [FORKS]. Prints "ok FORKS" on success, exits 1 on any
+ * failure, each on its own line on stderr. */
+#define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,94 +27,269 @@
 #include <time.h>
 #include <unistd.h>
 
-static atomic_int stop;
+enum { WORKERS = 4, KEEP = 64, DEADLINE_S = 10 };
 
-static void *allocate_forever(void *arg)
+static atomic_int stop;
+static atomic_int forks_done;
+static atomic_int failures;
+
+static void failure(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void failure(const char *fmt, ...)
 {
-    unsigned seed = (unsigned)(uintptr_t)arg;
-    void *keep[64] = {0};
-    while (!atomic_load(&stop)) {
-        seed = seed * 1103515245 + 12345;
-        unsigned slot = seed % 64;
-        free(keep[slot]);
-        keep[slot] = malloc(1 + seed % 5000);
-        if (keep[slot])
-            memset(keep[slot], 1, 1 + seed % 5000 < 64 ? 1 + seed % 5000 : 64);
+    if (atomic_fetch_add(&failures, 1) < 30) {
+        char line[256];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof line, fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "fork_stress: %s\n", line);
     }
-    for (int i = 0; i < 64; i++)
-        free(keep[i]);
+}
+
+static unsigned char pattern(size_t i, unsigned seed)
+{
+    return (unsigned char)(seed * 131u + i * 31u + (i >> 8));
+}
+
+static void fill(unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = pattern(i, seed);
+}
+
+static int intact(const unsigned char *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != pattern(i, seed))
+            return 0;
+    return 1;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- the parent's allocating threads ---- */
+
+struct kept {
+    unsigned char *p;
+    size_t n;
+    unsigned seed;
+};
+
+static void *allocate_until_stopped(void *arg)
+{
+    unsigned rng = (unsigned)(uintptr_t)arg * 2654435761u + 1;
+    struct kept keep[KEEP] = {{0}};
+    for (unsigned round = 0; !atomic_load_explicit(&stop, memory_order_relaxed); round++) {
+        rng = rng * 1103515245u + 12345u;
+        struct kept *k = &keep[(rng >> 8) % KEEP];
+        if (k->p && !intact(k->p, k->n, k->seed))
+            failure("worker %u: a %zu-byte block was corrupted", (unsigned)(uintptr_t)arg, k->n);
+        size_t n = (rng >> 4) % 16 == 0 ? 1 + (rng >> 12) % 200000 : 1 + (rng >> 12) % 4000;
+        switch ((rng >> 20) % 4) {
+        case 0: { /* resize the block in the slot */
+            unsigned char *q = realloc(k->p, n);
+            if (!q) {
+                failure("worker: realloc(%zu) returned NULL", n);
+                continue;
+            }
+            size_t kept = k->n < n ? k->n : n;
+            if (k->p && !intact(q, kept, k->seed))
+                failure("worker: realloc %zu -> %zu lost the contents", k->n, n);
+            k->p = q;
+            break;
+        }
+        case 1:
+            free(k->p);
+            k->p = calloc(1, n);
+            if (k->p && k->p[n - 1] != 0)
+                failure("worker: calloc(1, %zu) is not zeroed", n);
+            break;
+        default:
+            free(k->p);
+            k->p = malloc(n);
+        }
+        if (!k->p) {
+            failure("worker: allocating %zu bytes returned NULL", n);
+            k->n = 0;
+            continue;
+        }
+        k->n = n;
+        k->seed = round;
+        fill(k->p, n, round);
+    }
+    for (int i = 0; i < KEEP; i++)
+        free(keep[i].p);
     return NULL;
 }
 
-static void child_work(int i)
+/* ---- in the child ---- */
+
+static void *child_thread(void *arg)
 {
-    char *p = malloc(100);
-    p = realloc(p, 10000);
-    memset(p, 2, 10000);
-    char *q = calloc(10, 10);
-    free(p);
-    free(q);
-    if (i % 2)
-        exit(0);
-    _exit(0);
+    for (int i = 0; i < 100; i++) {
+        unsigned char *p = malloc(10 + (size_t)i * 37);
+        if (!p)
+            return (void *)1;
+        fill(p, 10 + (size_t)i * 37, (unsigned)i);
+        if (!intact(p, 10 + (size_t)i * 37, (unsigned)i))
+            return (void *)1;
+        free(p);
+    }
+    return arg;
 }
 
-/* Waits for child with a deadline; returns 0 if it exited cleanly. */
-static int reap(pid_t child, int i)
+/* Allocates in the child; returns an exit status, 0 if all went well. */
+static int child_work(int n)
 {
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    unsigned char *p = malloc(100);
+    if (!p)
+        return 3;
+    fill(p, 100, 1);
+    unsigned char *q = realloc(p, 20000);
+    if (!q || !intact(q, 100, 1))
+        return 4;
+    fill(q, 20000, 2);
+    q = realloc(q, 50);
+    if (!q || !intact(q, 50, 2))
+        return 5;
+    unsigned char *z = calloc(300, 10);
+    if (!z)
+        return 6;
+    for (int i = 0; i < 3000; i++)
+        if (z[i])
+            return 7;
+    void *blocks[50];
+    for (int i = 0; i < 50; i++) {
+        blocks[i] = malloc(1 + (size_t)i * 97);
+        if (!blocks[i])
+            return 8;
+        memset(blocks[i], i, 1 + (size_t)i * 97);
+    }
+    for (int i = 0; i < 50; i++)
+        free(blocks[i]);
+    free(z);
+    free(q);
+    if (n % 10 == 3) {
+        pthread_t t;
+        void *result = (void *)1;
+        if (pthread_create(&t, NULL, child_thread, NULL) != 0)
+            return 9;
+        pthread_join(t, &result);
+        if (result != NULL)
+            return 10;
+    }
+    return 0;
+}
+
+static void run_child(int n)
+{
+    int status = child_work(n);
+    if (status == 0 && n % 4 == 0)
+        exit(0); /* atexit handlers and the shim's exit report run */
+    _exit(status);
+}
+
+/* ---- the parent ---- */
+
+/* Waits for a child, polling, for at most DEADLINE_S; kills it after that.
+ * `who` names it in messages: "child 17", "child forked by a thread". */
+static void wait_child(pid_t pid, const char *who)
+{
+    double deadline = now() + DEADLINE_S;
     for (;;) {
         int status;
-        pid_t r = waitpid(child, &status, WNOHANG);
-        if (r == child)
-            return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - start.tv_sec > 10) {
-            fprintf(stderr, "child %d hung\n", i);
-            kill(child, SIGKILL);
-            waitpid(child, &status, 0);
-            return 1;
+        pid_t got = waitpid(pid, &status, WNOHANG);
+        if (got == pid) {
+            if (WIFSIGNALED(status))
+                failure("%s killed by signal %d (%s)", who, WTERMSIG(status),
+                        strsignal(WTERMSIG(status)));
+            else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                failure("%s exited with status %d", who, WEXITSTATUS(status));
+            return;
         }
-        usleep(1000);
+        if (got < 0 && errno != EINTR) {
+            failure("%s: waitpid: %s", who, strerror(errno));
+            return;
+        }
+        if (now() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            failure("%s hung (killed after %d s)", who, DEADLINE_S);
+            return;
+        }
+        struct timespec pause = {0, 1000000};
+        nanosleep(&pause, NULL);
     }
 }
 
-static void *fork_from_worker(void *arg)
+static int forks;
+
+/* Forks once from a thread that is not main, while main is forking too. */
+static void *fork_from_thread(void *arg)
 {
     (void)arg;
-    pid_t child = fork();
-    if (child == 0)
-        child_work(1);
-    return (void *)(intptr_t)reap(child, -1);
+    struct timespec pause = {0, 1000000};
+    while (atomic_load(&forks_done) < forks / 4)
+        nanosleep(&pause, NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        run_child(0); /* leaves by exit() */
+    if (pid < 0)
+        failure("fork from a thread: %s", strerror(errno));
+    else
+        wait_child(pid, "child forked by a thread");
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
-    int forks = argc > 1 ? atoi(argv[1]) : 200;
-    pthread_t threads[4];
-    for (uintptr_t t = 0; t < 4; t++)
-        pthread_create(&threads[t], NULL, allocate_forever, (void *)(t + 1));
-    int bad = 0;
-    for (int i = 0; i < forks; i++) {
-        pid_t child = fork();
-        if (child == 0)
-            child_work(i);
-        if (child < 0) {
-            perror("fork");
-            bad++;
-            continue;
-        }
-        bad += reap(child, i);
+    forks = argc > 1 ? atoi(argv[1]) : 200;
+    if (argc > 2 || forks < 1) {
+        fprintf(stderr, "usage: fork_stress [FORKS]\n");
+        return 2;
     }
-    pthread_t worker;
-    void *worker_bad;
-    pthread_create(&worker, NULL, fork_from_worker, NULL);
-    pthread_join(worker, &worker_bad);
-    bad += (int)(intptr_t)worker_bad;
+    fflush(stdout); /* nothing buffered may be written twice by exit() in children */
+
+    pthread_t workers[WORKERS], forker;
+    for (int i = 0; i < WORKERS; i++)
+        if (pthread_create(&workers[i], NULL, allocate_until_stopped, (void *)(uintptr_t)i)) {
+            fprintf(stderr, "fork_stress: pthread_create failed\n");
+            return 1;
+        }
+    if (pthread_create(&forker, NULL, fork_from_thread, NULL)) {
+        fprintf(stderr, "fork_stress: pthread_create failed\n");
+        return 1;
+    }
+
+    for (int n = 0; n < forks; n++) {
+        pid_t pid = fork();
+        if (pid == 0)
+            run_child(n);
+        if (pid < 0) {
+            failure("fork %d: %s", n, strerror(errno));
+            break;
+        }
+        char who[32];
+        snprintf(who, sizeof who, "child %d", n);
+        wait_child(pid, who);
+        atomic_fetch_add(&forks_done, 1);
+    }
+
+    atomic_store(&forks_done, forks); /* even if the loop stopped early */
+    pthread_join(forker, NULL);
     atomic_store(&stop, 1);
-    for (int t = 0; t < 4; t++)
-        pthread_join(threads[t], NULL);
-    printf("%s %d\n", bad ? "failed" : "ok", bad);
-    return bad != 0;
+    for (int i = 0; i < WORKERS; i++)
+        pthread_join(workers[i], NULL);
+
+    if (atomic_load(&failures)) {
+        fprintf(stderr, "fork_stress: %d failures\n", atomic_load(&failures));
+        return 1;
+    }
+    printf("ok %d\n", forks);
+    return 0;
 }

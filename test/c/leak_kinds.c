@@ -57,6 +57,49 @@ __attribute__((noinline)) static void *thread_body(void *arg)
     return NULL;
 }
 
+/* A block held only by an ended thread's thread-local variable: glibc
+ * keeps the stack (and the TLS in it) cached, but nobody can reach it. */
+static __thread void *thread_local_block;
+
+__attribute__((noinline)) static void *keep_in_tls(void *arg)
+{
+    (void)arg;
+    thread_local_block = malloc(32); /* SITE tls */
+    return NULL;
+}
+
+/* A thread that leaves a pointer in a returned frame, below its stack
+ * pointer, keeps another in a live frame, and blocks in read() while the
+ * main thread exits: only the live one may count. */
+static int pipe_fds[2];
+static volatile int blocking;
+
+__attribute__((noinline)) static void leave_stale_copy(void)
+{
+    volatile char pad[8192]; /* puts the copy far below what read() uses */
+    void *volatile stale = malloc(40); /* SITE stale */
+    pad[0] = 1;
+    (void)stale;
+}
+
+__attribute__((noinline)) static void *block_in_read(void *arg)
+{
+    (void)arg;
+    leave_stale_copy();
+    void *volatile held = malloc(48);
+    char byte;
+    blocking = 1;
+    if (read(pipe_fds[0], &byte, 1) == 1) /* never: main exits first */
+        free(held);
+    return NULL;
+}
+
+__attribute__((noinline)) static void *short_lived(void *arg)
+{
+    free(malloc(100)); /* registers the thread with the shim */
+    return arg;
+}
+
 __attribute__((noinline)) static void leak_in_libc(void)
 {
     sink = strdup("heapshim"); /* SITE strdup */
@@ -95,6 +138,26 @@ int main(int argc, char **argv)
         pthread_join(t, NULL);
     } else if (strcmp(what, "libc") == 0) {
         leak_in_libc();
+    } else if (strcmp(what, "tls") == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, keep_in_tls, NULL);
+        pthread_join(t, NULL);
+    } else if (strcmp(what, "blocked") == 0) {
+        pthread_t t;
+        if (pipe(pipe_fds) != 0 || pthread_create(&t, NULL, block_in_read, NULL) != 0)
+            return 1;
+        while (!blocking)
+            usleep(1000);
+        usleep(100000); /* into read() */
+    } else if (strcmp(what, "stacks") == 0) {
+        /* Eight threads in turn, each on a fresh 8 MiB stack glibc caches. */
+        for (int i = 0; i < 8; i++) {
+            pthread_t t[8];
+            for (int k = 0; k <= i; k++)
+                pthread_create(&t[k], NULL, short_lived, NULL);
+            for (int k = 0; k <= i; k++)
+                pthread_join(t[k], NULL);
+        }
     } else if (strcmp(what, "fork") == 0) {
         pid_t child = fork();
         if (child == 0) {
