@@ -14,6 +14,7 @@
 
 #include "../../services/lock.h"
 #include "../../services/regions.h"
+#include "../../services/thread.h"
 #include "arena.h"
 
 #define HEAPS_PER_CHUNK 64
@@ -65,6 +66,7 @@ struct heap *hs_arena_attach(void)
     if (!heap)
         return NULL;
     hs_arena_heap = heap;
+    hs_thread_number(); /* the exit scan learns of the thread and its end */
     /* Set after the heap, so an allocation pthread_setspecific makes finds
      * it attached. */
     if (__atomic_load_n(&heaps.exit_key_ready, __ATOMIC_ACQUIRE))
