@@ -60,7 +60,7 @@ struct debug_block {
     uintptr_t ptr;           /* key: the address the program holds */
     size_t size;
     uintptr_t slot;
-    size_t slot_size;        /* bytes asked of the pool, or mapping length */
+    size_t slot_size;        /* the pool's size class, or the mapping's length */
     const struct hs_stack *alloc_stack, *free_stack;
     uint32_t thread, free_thread;
     uint8_t kind, state, pool;
@@ -106,18 +106,16 @@ static const struct hs_stack *capture(void)
     return hs_depot_put(pcs, depth);
 }
 
-static uintptr_t slot_end(const struct debug_block *b)
+static inline uintptr_t slot_end(const struct debug_block *b)
 {
-    if (b->pool == MAPPED)
-        return b->slot + b->slot_size;
-    return b->slot + hs_class_size(hs_size_class(b->slot_size));
+    return b->slot + b->slot_size;
 }
 
 /* The memory a freed block holds back while in the quarantine: its slot,
  * redzones and all. */
-static size_t held_bytes(const struct debug_block *b)
+static inline size_t held_bytes(const struct debug_block *b)
 {
-    return slot_end(b) - b->slot;
+    return b->slot_size;
 }
 
 static void block_of(const struct debug_block *b, struct hs_block *out)
@@ -159,7 +157,7 @@ static bool get_slot(struct debug_block *b, size_t need, bool *zeroed)
             return false;
         b->pool = (uint8_t)(p - pools);
         b->slot = (uintptr_t)slot;
-        b->slot_size = need;
+        b->slot_size = hs_class_size(hs_size_class(need));
         return true;
     }
     /* A region: while the block sits in the quarantine its slot must not
@@ -202,10 +200,34 @@ static uintptr_t right_zone_end(const struct debug_block *b)
     return end - (b->ptr + b->size) > RIGHT_ZONE_MAX ? b->ptr + b->size + RIGHT_ZONE_MAX : end;
 }
 
+/* memset for the fills: most blocks and zones are small, and for them
+ * word stores inline cost less than the call. The tail is one more word
+ * overlapping the last (or, below 8 bytes, stores of 4, 2 and 1). */
+static inline void fill(uintptr_t p, unsigned char byte, size_t n)
+{
+    if (n > 256) {
+        memset((void *)p, byte, n);
+        return;
+    }
+    uint64_t word = 0x0101010101010101ull * byte;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8)
+            memcpy((void *)(p + i), &word, 8);
+        memcpy((void *)(p + n - 8), &word, 8);
+        return;
+    }
+    if (n & 4)
+        memcpy((void *)p, &word, 4);
+    if (n & 2)
+        memcpy((void *)(p + (n & 4)), &word, 2);
+    if (n & 1)
+        *(unsigned char *)(p + (n & 6)) = byte;
+}
+
 static void fill_zones(const struct debug_block *b)
 {
-    memset((void *)left_zone(b), FILL_LEFT, REDZONE);
-    memset((void *)(b->ptr + b->size), FILL_RIGHT, right_zone_end(b) - (b->ptr + b->size));
+    fill(left_zone(b), FILL_LEFT, REDZONE);
+    fill(b->ptr + b->size, FILL_RIGHT, right_zone_end(b) - (b->ptr + b->size));
 }
 
 /* How many bytes of [start, end) differ from fill: whole words first, the
@@ -309,6 +331,22 @@ static void release_evicted(const struct debug_block *b)
     put_slot(b);
 }
 
+/* The block the next eviction will take (the oldest of the shard whose
+ * turn it is): its record and first bytes are asked for now, so the check
+ * it gets when it leaves finds them in the cache rather than in memory. The
+ * fields are read without the shard's lock: a hint, which may be stale. */
+static void prefetch_next_eviction(void)
+{
+    struct shard *next = &shards[__atomic_load_n(&eviction_turn, __ATOMIC_RELAXED) % SHARDS];
+    uintptr_t *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
+    if (!rings || !next->count)
+        return;
+    uintptr_t ptr = rings[(size_t)(next - shards) * RING_SLOTS + next->head % RING_SLOTS];
+    hs_table_prefetch(&next->blocks, ptr);
+    __builtin_prefetch((const void *)ptr);
+    __builtin_prefetch((const void *)(ptr + 64));
+}
+
 /* Puts a freed block (already marked FREED) into its shard's quarantine,
  * then evicts from the shards in turn while the quarantine is over its
  * bound; what leaves is released with no lock held. */
@@ -317,7 +355,7 @@ static void enter_quarantine(uintptr_t ptr, size_t held)
     struct debug_block evicted[EVICT_MAX];
     size_t evicted_count = 0;
     struct shard *s = shard_of(ptr);
-    uintptr_t *ring = shard_ring(s);
+    uintptr_t *ring = quarantine_limit ? shard_ring(s) : NULL;
     hs_lock_acquire(&s->lock);
     if (ring) {
         if (s->count == RING_SLOTS)
@@ -326,7 +364,7 @@ static void enter_quarantine(uintptr_t ptr, size_t held)
         s->count++;
         s->bytes += held;
         __atomic_add_fetch(&quarantined_bytes, held, __ATOMIC_RELAXED);
-    } else { /* no ring: nothing is held back */
+    } else { /* no quarantine, or no memory for it: nothing is held back */
         struct debug_block *b = hs_table_find(&s->blocks, ptr);
         evicted[evicted_count++] = *b;
         hs_table_remove(&s->blocks, b);
@@ -343,6 +381,7 @@ static void enter_quarantine(uintptr_t ptr, size_t held)
     }
     for (size_t i = 0; i < evicted_count; i++)
         release_evicted(&evicted[i]);
+    prefetch_next_eviction();
 }
 
 /* ---- the interface ---- */
@@ -351,7 +390,6 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
 {
     struct debug_block b = {
         .size = size,
-        .alloc_stack = capture(),
         .thread = hs_thread_number(),
         .kind = (uint8_t)kind,
         .state = LIVE,
@@ -362,13 +400,15 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
     if (!get_slot(&b, need, &zeroed))
         return NULL;
     b.ptr = align_up(b.slot + REDZONE, align);
+    struct shard *s = shard_of(b.ptr);
+    hs_table_prefetch(&s->blocks, b.ptr); /* on its way while the stack is walked */
+    b.alloc_stack = capture();
     if (!zero)
-        memset((void *)b.ptr, FILL_FRESH, size);
+        fill(b.ptr, FILL_FRESH, size);
     else if (!zeroed)
-        memset((void *)b.ptr, 0, size);
+        fill(b.ptr, 0, size);
     fill_zones(&b);
 
-    struct shard *s = shard_of(b.ptr);
     hs_lock_acquire(&s->lock);
     struct debug_block *entry = hs_table_insert(&s->blocks, b.ptr);
     if (entry)
@@ -438,8 +478,9 @@ static const char *release_call(enum hs_alloc_kind kind)
 
 static void debug_free(void *ptr, enum hs_alloc_kind kind)
 {
-    const struct hs_stack *stack = capture();
     struct shard *s = shard_of((uintptr_t)ptr);
+    hs_table_prefetch(&s->blocks, (uintptr_t)ptr); /* on its way while the stack is walked */
+    const struct hs_stack *stack = capture();
     hs_lock_acquire(&s->lock);
     struct debug_block *found = hs_table_find(&s->blocks, (uintptr_t)ptr);
     if (!found || found->state != LIVE) {
@@ -462,7 +503,7 @@ static void debug_free(void *ptr, enum hs_alloc_kind kind)
         hs_heap_error(&e);
     }
     check_redzones(&b, release_call(kind), stack);
-    memset((void *)b.ptr, FILL_FREED, b.size);
+    fill(b.ptr, FILL_FREED, b.size);
     enter_quarantine(b.ptr, held_bytes(&b));
 }
 
@@ -487,7 +528,7 @@ static bool debug_resize(void *ptr, size_t new_size)
     if (b && b->state == LIVE && new_size <= slot_end(b) - b->ptr - REDZONE &&
         damaged_bytes(b->ptr + b->size, right_zone_end(b), FILL_RIGHT) == 0) {
         if (new_size > b->size)
-            memset((void *)(b->ptr + b->size), FILL_FRESH, new_size - b->size);
+            fill(b->ptr + b->size, FILL_FRESH, new_size - b->size);
         b->size = new_size;
         fill_zones(b);
         done = true;
