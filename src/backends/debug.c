@@ -23,7 +23,9 @@
  * large, from mappings of their own.
  *
  * The quarantine is kept per shard, under the shard's lock, so freeing takes
- * no global lock either. Locks are never nested except in fork_prepare,
+ * no global lock either: a freed block's record moves from the table to a
+ * ring of the shard's, oldest first. Locks are never nested except in
+ * fork_prepare,
  * which takes them all; a report is written only after every lock is
  * released, since writing one enumerates the blocks. */
 #include <string.h>
@@ -52,7 +54,7 @@
 #define POOLS 8
 #define MAPPED 0xff          /* pool number of a slot mapped on its own */
 #define DEFAULT_QUARANTINE ((size_t)16 << 20)
-#define QUARANTINE_SLOTS ((size_t)1 << 18)
+#define QUARANTINE_SLOTS ((size_t)1 << 17)
 
 enum state { LIVE, FREED };
 
@@ -60,16 +62,16 @@ struct debug_block {
     uintptr_t ptr;           /* key: the address the program holds */
     size_t size;
     uintptr_t slot;
-    size_t slot_size;        /* bytes asked of the pool, or mapping length */
+    size_t slot_size;        /* the pool's size class, or the mapping's length */
     const struct hs_stack *alloc_stack, *free_stack;
     uint32_t thread, free_thread;
     uint8_t kind, state, pool;
     bool ignored;            /* never a leak (heapshim.h) */
 };
 
-/* A shard: the records of the blocks whose addresses hash to it, and its
- * part of the quarantine (a ring of freed block addresses, oldest first,
- * in all_rings). */
+/* A shard: the records of the live blocks whose addresses hash to it, and
+ * its part of the quarantine (a ring of the records of freed blocks, oldest
+ * first, in all_rings). */
 struct shard {
     hs_lock lock;
     struct hs_table blocks;
@@ -106,18 +108,16 @@ static const struct hs_stack *capture(void)
     return hs_depot_put(pcs, depth);
 }
 
-static uintptr_t slot_end(const struct debug_block *b)
+static inline uintptr_t slot_end(const struct debug_block *b)
 {
-    if (b->pool == MAPPED)
-        return b->slot + b->slot_size;
-    return b->slot + hs_class_size(hs_size_class(b->slot_size));
+    return b->slot + b->slot_size;
 }
 
 /* The memory a freed block holds back while in the quarantine: its slot,
  * redzones and all. */
-static size_t held_bytes(const struct debug_block *b)
+static inline size_t held_bytes(const struct debug_block *b)
 {
-    return slot_end(b) - b->slot;
+    return b->slot_size;
 }
 
 static void block_of(const struct debug_block *b, struct hs_block *out)
@@ -159,7 +159,7 @@ static bool get_slot(struct debug_block *b, size_t need, bool *zeroed)
             return false;
         b->pool = (uint8_t)(p - pools);
         b->slot = (uintptr_t)slot;
-        b->slot_size = need;
+        b->slot_size = hs_class_size(hs_size_class(need));
         return true;
     }
     /* A region: while the block sits in the quarantine its slot must not
@@ -202,10 +202,34 @@ static uintptr_t right_zone_end(const struct debug_block *b)
     return end - (b->ptr + b->size) > RIGHT_ZONE_MAX ? b->ptr + b->size + RIGHT_ZONE_MAX : end;
 }
 
+/* memset for the fills: most blocks and zones are small, and for them
+ * word stores inline cost less than the call. The tail is one more word
+ * overlapping the last (or, below 8 bytes, stores of 4, 2 and 1). */
+static inline void fill(uintptr_t p, unsigned char byte, size_t n)
+{
+    if (n > 256) {
+        memset((void *)p, byte, n);
+        return;
+    }
+    uint64_t word = 0x0101010101010101ull * byte;
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 <= n; i += 8)
+            memcpy((void *)(p + i), &word, 8);
+        memcpy((void *)(p + n - 8), &word, 8);
+        return;
+    }
+    if (n & 4)
+        memcpy((void *)p, &word, 4);
+    if (n & 2)
+        memcpy((void *)(p + (n & 4)), &word, 2);
+    if (n & 1)
+        *(unsigned char *)(p + (n & 6)) = byte;
+}
+
 static void fill_zones(const struct debug_block *b)
 {
-    memset((void *)left_zone(b), FILL_LEFT, REDZONE);
-    memset((void *)(b->ptr + b->size), FILL_RIGHT, right_zone_end(b) - (b->ptr + b->size));
+    fill(left_zone(b), FILL_LEFT, REDZONE);
+    fill(b->ptr + b->size, FILL_RIGHT, right_zone_end(b) - (b->ptr + b->size));
 }
 
 /* How many bytes of [start, end) differ from fill: whole words first, the
@@ -256,15 +280,18 @@ static int check_redzones(const struct debug_block *b, const char *call,
 
 /* ---- the quarantine ---- */
 
-/* The rings are mapped at the first free, not at start: a process that
- * frees nothing pays nothing. */
-static uintptr_t *all_rings; /* atomic; RING_SLOTS per shard */
+/* Each shard's part is a ring of the records of its freed blocks, oldest
+ * first: they leave the block table when they enter, so the table holds
+ * live blocks only, and eviction reads the ring in order instead of
+ * searching the table. The rings are mapped at the first free, not at
+ * start: a process that frees nothing pays nothing. */
+static struct debug_block *all_rings; /* atomic; RING_SLOTS per shard */
 
-static uintptr_t *shard_ring(const struct shard *s)
+static struct debug_block *shard_ring(const struct shard *s)
 {
-    uintptr_t *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
+    struct debug_block *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
     if (!rings) {
-        uintptr_t *fresh = hs_bulk_alloc(QUARANTINE_SLOTS * sizeof *fresh), *none = NULL;
+        struct debug_block *fresh = hs_bulk_alloc(QUARANTINE_SLOTS * sizeof *fresh), *none = NULL;
         if (!fresh)
             return NULL;
         if (__atomic_compare_exchange_n(&all_rings, &none, fresh, false, __ATOMIC_ACQ_REL,
@@ -278,21 +305,30 @@ static uintptr_t *shard_ring(const struct shard *s)
     return rings + (size_t)(s - shards) * RING_SLOTS;
 }
 
+/* The quarantined record of ptr in its shard's ring, or NULL. Shard locked;
+ * a linear search, for error reports only. */
+static const struct debug_block *quarantined(const struct shard *s, uintptr_t ptr)
+{
+    struct debug_block *ring = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
+    ring = ring ? ring + (size_t)(s - shards) * RING_SLOTS : NULL;
+    for (size_t i = 0; ring && i < s->count; i++) {
+        const struct debug_block *b = &ring[(s->head + i) % RING_SLOTS];
+        if (b->ptr == ptr)
+            return b;
+    }
+    return NULL;
+}
+
 #define EVICT_MAX 16
 
-/* Shard locked: takes the oldest block out of the quarantine and out of the
- * table, into *out. */
+/* Shard locked: takes the oldest block out of the quarantine into *out. */
 static void evict_oldest(struct shard *s, struct debug_block *out)
 {
-    uintptr_t ptr = shard_ring(s)[s->head];
+    *out = shard_ring(s)[s->head];
     s->head = (s->head + 1) % RING_SLOTS;
     s->count--;
-    struct debug_block *b = hs_table_find(&s->blocks, ptr);
-    HS_ASSERT(b && b->state == FREED);
-    *out = *b;
-    s->bytes -= held_bytes(b);
-    __atomic_sub_fetch(&quarantined_bytes, held_bytes(b), __ATOMIC_RELAXED);
-    hs_table_remove(&s->blocks, b);
+    s->bytes -= held_bytes(out);
+    __atomic_sub_fetch(&quarantined_bytes, held_bytes(out), __ATOMIC_RELAXED);
 }
 
 /* A block out of the quarantine: a changed byte of its freed pattern is a
@@ -309,27 +345,42 @@ static void release_evicted(const struct debug_block *b)
     put_slot(b);
 }
 
-/* Puts a freed block (already marked FREED) into its shard's quarantine,
- * then evicts from the shards in turn while the quarantine is over its
- * bound; what leaves is released with no lock held. */
-static void enter_quarantine(uintptr_t ptr, size_t held)
+/* The block the next eviction will take (the oldest of the shard whose
+ * turn it is): its first bytes are asked for now, so the check it gets when
+ * it leaves finds them in the cache rather than in memory. Read without the
+ * shard's lock: a hint, which may be stale. */
+static void prefetch_next_eviction(void)
+{
+    struct shard *next = &shards[__atomic_load_n(&eviction_turn, __ATOMIC_RELAXED) % SHARDS];
+    struct debug_block *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
+    if (!rings || !next->count)
+        return;
+    uintptr_t ptr = rings[(size_t)(next - shards) * RING_SLOTS + next->head % RING_SLOTS].ptr;
+    __builtin_prefetch((const void *)ptr);
+    __builtin_prefetch((const void *)(ptr + 64));
+}
+
+/* Moves a freed block (marked FREED in the table) from the table into its
+ * shard's quarantine, then evicts from the shards in turn while the
+ * quarantine is over its bound; what leaves is released with no lock
+ * held. */
+static void enter_quarantine(const struct debug_block *freed)
 {
     struct debug_block evicted[EVICT_MAX];
     size_t evicted_count = 0;
-    struct shard *s = shard_of(ptr);
-    uintptr_t *ring = shard_ring(s);
+    struct shard *s = shard_of(freed->ptr);
+    struct debug_block *ring = quarantine_limit ? shard_ring(s) : NULL;
     hs_lock_acquire(&s->lock);
+    hs_table_remove(&s->blocks, hs_table_find(&s->blocks, freed->ptr));
     if (ring) {
         if (s->count == RING_SLOTS)
             evict_oldest(s, &evicted[evicted_count++]);
-        ring[(s->head + s->count) % RING_SLOTS] = ptr;
+        ring[(s->head + s->count) % RING_SLOTS] = *freed;
         s->count++;
-        s->bytes += held;
-        __atomic_add_fetch(&quarantined_bytes, held, __ATOMIC_RELAXED);
-    } else { /* no ring: nothing is held back */
-        struct debug_block *b = hs_table_find(&s->blocks, ptr);
-        evicted[evicted_count++] = *b;
-        hs_table_remove(&s->blocks, b);
+        s->bytes += held_bytes(freed);
+        __atomic_add_fetch(&quarantined_bytes, held_bytes(freed), __ATOMIC_RELAXED);
+    } else { /* no quarantine, or no memory for it: nothing is held back */
+        evicted[evicted_count++] = *freed;
     }
     hs_lock_release(&s->lock);
     for (int tries = 0; tries < 2 * SHARDS && evicted_count < EVICT_MAX &&
@@ -343,6 +394,7 @@ static void enter_quarantine(uintptr_t ptr, size_t held)
     }
     for (size_t i = 0; i < evicted_count; i++)
         release_evicted(&evicted[i]);
+    prefetch_next_eviction();
 }
 
 /* ---- the interface ---- */
@@ -351,7 +403,6 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
 {
     struct debug_block b = {
         .size = size,
-        .alloc_stack = capture(),
         .thread = hs_thread_number(),
         .kind = (uint8_t)kind,
         .state = LIVE,
@@ -361,13 +412,15 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
     if (!get_slot(&b, need, &zeroed))
         return NULL;
     b.ptr = align_up(b.slot + REDZONE, align);
+    struct shard *s = shard_of(b.ptr);
+    hs_table_prefetch(&s->blocks, b.ptr); /* on its way while the stack is walked */
+    b.alloc_stack = capture();
     if (!zero)
-        memset((void *)b.ptr, FILL_FRESH, size);
+        fill(b.ptr, FILL_FRESH, size);
     else if (!zeroed)
-        memset((void *)b.ptr, 0, size);
+        fill(b.ptr, 0, size);
     fill_zones(&b);
 
-    struct shard *s = shard_of(b.ptr);
     hs_lock_acquire(&s->lock);
     struct debug_block *entry = hs_table_insert(&s->blocks, b.ptr);
     if (entry)
@@ -380,25 +433,29 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
     return (void *)b.ptr;
 }
 
-/* Any block whose slot holds addr (an interior pointer, say); NULL if none.
- * Takes each shard's lock in turn: a slow path, for error reports only. */
+/* Any block, live or quarantined, whose slot holds addr (an interior
+ * pointer, say); false if none. Takes each shard's lock in turn: a slow
+ * path, for error reports only. */
 static bool find_containing(uintptr_t addr, struct debug_block *out)
 {
-    for (int i = 0; i < SHARDS; i++) {
+    struct debug_block *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
+    bool found = false;
+    for (int i = 0; i < SHARDS && !found; i++) {
         struct shard *s = &shards[i];
         hs_lock_acquire(&s->lock);
         size_t cursor = 0;
         const struct debug_block *b;
-        while ((b = hs_table_next(&s->blocks, &cursor))) {
-            if (addr >= b->slot && addr < slot_end(b)) {
+        while (!found && (b = hs_table_next(&s->blocks, &cursor)))
+            if ((found = addr >= b->slot && addr < slot_end(b)))
                 *out = *b;
-                hs_lock_release(&s->lock);
-                return true;
-            }
+        for (size_t k = 0; rings && !found && k < s->count; k++) {
+            b = &rings[(size_t)i * RING_SLOTS + (s->head + k) % RING_SLOTS];
+            if ((found = addr >= b->slot && addr < slot_end(b)))
+                *out = *b;
         }
         hs_lock_release(&s->lock);
     }
-    return false;
+    return found;
 }
 
 static void report_bad_pointer(void *ptr, const char *call, bool is_free,
@@ -410,7 +467,9 @@ static void report_bad_pointer(void *ptr, const char *call, bool is_free,
     struct shard *s = shard_of((uintptr_t)ptr);
     hs_lock_acquire(&s->lock);
     const struct debug_block *found = hs_table_find(&s->blocks, (uintptr_t)ptr);
-    bool freed = found && found->state == FREED;
+    if (!found || found->state != FREED) /* FREED in the table: being freed now */
+        found = quarantined(s, (uintptr_t)ptr);
+    bool freed = found != NULL;
     if (found)
         b = *found;
     hs_lock_release(&s->lock);
@@ -437,8 +496,9 @@ static const char *release_call(enum hs_alloc_kind kind)
 
 static void debug_free(void *ptr, enum hs_alloc_kind kind)
 {
-    const struct hs_stack *stack = capture();
     struct shard *s = shard_of((uintptr_t)ptr);
+    hs_table_prefetch(&s->blocks, (uintptr_t)ptr); /* on its way while the stack is walked */
+    const struct hs_stack *stack = capture();
     hs_lock_acquire(&s->lock);
     struct debug_block *found = hs_table_find(&s->blocks, (uintptr_t)ptr);
     if (!found || found->state != LIVE) {
@@ -461,8 +521,8 @@ static void debug_free(void *ptr, enum hs_alloc_kind kind)
         hs_heap_error(&e);
     }
     check_redzones(&b, release_call(kind), stack);
-    memset((void *)b.ptr, FILL_FREED, b.size);
-    enter_quarantine(b.ptr, held_bytes(&b));
+    fill(b.ptr, FILL_FREED, b.size);
+    enter_quarantine(&b);
 }
 
 static size_t debug_usable_size(const void *ptr)
@@ -486,7 +546,7 @@ static bool debug_resize(void *ptr, size_t new_size)
     if (b && b->state == LIVE && new_size <= slot_end(b) - b->ptr - REDZONE &&
         damaged_bytes(b->ptr + b->size, right_zone_end(b), FILL_RIGHT) == 0) {
         if (new_size > b->size)
-            memset((void *)(b->ptr + b->size), FILL_FRESH, new_size - b->size);
+            fill(b->ptr + b->size, FILL_FRESH, new_size - b->size);
         b->size = new_size;
         fill_zones(b);
         done = true;

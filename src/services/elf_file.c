@@ -6,9 +6,9 @@
 #include <elf.h>
 #include <string.h>
 
+#include "bulk.h"
 #include "elf_inflate.h"
 #include "os.h"
-#include "regions.h"
 
 /* Larger inflated sections than this are left alone. */
 #define INFLATED_MAX ((size_t)1 << 30)
@@ -176,13 +176,11 @@ const uint8_t *hs_elf_section(struct hs_section *s)
     memcpy(&ch, s->packed, sizeof ch);
     if (ch.ch_type != ELFCOMPRESS_ZLIB || ch.ch_size == 0 || ch.ch_size > INFLATED_MAX)
         return NULL;
-    size_t page = hs_os_page_size();
-    size_t mapped = ((size_t)ch.ch_size + page - 1) & ~(page - 1);
-    uint8_t *out = hs_region_map(mapped);
+    uint8_t *out = hs_bulk_alloc(ch.ch_size); /* huge pages: fewer faults */
     if (!out)
         return NULL;
     if (!hs_inflate_zlib(s->packed + sizeof ch, s->packed_size - sizeof ch, out, ch.ch_size)) {
-        hs_region_unmap(out, mapped);
+        hs_bulk_free(out, ch.ch_size);
         return NULL;
     }
     s->inflate_failed = false;

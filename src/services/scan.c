@@ -1,5 +1,7 @@
 /* The reachability scan. Blocks are sorted by address so that deciding
- * whether a word points into one is a range check and a binary search; the
+ * whether a word points into one is a range check, a look into a small hash
+ * set of the megabytes that hold blocks (most words of a large program
+ * point into its own memory, not the heap's), and a binary search; the
  * marking runs on an explicit work list, never on recursion. */
 #define _GNU_SOURCE
 #include "scan.h"
@@ -12,11 +14,15 @@
 #include "sort.h"
 
 #define UNSEEN 0xff
+#define GRANULE_SHIFT 20
+#define GRANULES_MAX ((size_t)1 << 22)
 
 struct scan {
     struct hs_scan_entry *entries;
     size_t count;
     uintptr_t lowest, highest;   /* all blocks lie in [lowest, highest) */
+    uint64_t *granules;          /* a set of address >> GRANULE_SHIFT + 1 of all block bytes */
+    unsigned granule_bits;       /* log2 of its size; 0: no set, search always */
     uint32_t *work;              /* entry indices waiting to be scanned */
     size_t work_count;
     /* What a pointer found now does to the block it points into. */
@@ -62,12 +68,64 @@ static bool entry_less(const void *a, const void *b)
     return ((const struct hs_scan_entry *)a)->start < ((const struct hs_scan_entry *)b)->start;
 }
 
+/* ---- the granule set: open addressing, 0 for an empty slot ---- */
+
+static size_t granule_slot(const struct scan *s, uint64_t key)
+{
+    return (size_t)((key * 0x9e3779b97f4a7c15ull) >> (64 - s->granule_bits));
+}
+
+static bool in_granules(const struct scan *s, uintptr_t v)
+{
+    uint64_t key = (v >> GRANULE_SHIFT) + 1;
+    size_t mask = ((size_t)1 << s->granule_bits) - 1;
+    for (size_t i = granule_slot(s, key);; i = (i + 1) & mask) {
+        if (s->granules[i] == key)
+            return true;
+        if (s->granules[i] == 0)
+            return false;
+    }
+}
+
+static void add_granule(struct scan *s, uint64_t key)
+{
+    size_t mask = ((size_t)1 << s->granule_bits) - 1;
+    size_t i = granule_slot(s, key);
+    while (s->granules[i] && s->granules[i] != key)
+        i = (i + 1) & mask;
+    s->granules[i] = key;
+}
+
+/* Builds the set, at most half full; there is none when huge blocks would
+ * make it big, or without memory for it. Returns its size in bytes. */
+static size_t index_granules(struct scan *s)
+{
+    size_t keys = 0;
+    for (size_t i = 0; i < s->count; i++)
+        keys += ((s->entries[i].end - 1) >> GRANULE_SHIFT) - (s->entries[i].start >> GRANULE_SHIFT) + 1;
+    if (keys > GRANULES_MAX)
+        return 0;
+    unsigned bits = 4;
+    while (((size_t)1 << bits) < 2 * keys)
+        bits++;
+    size_t bytes = ((size_t)1 << bits) * sizeof *s->granules;
+    s->granules = hs_region_map(bytes);
+    if (!s->granules)
+        return 0;
+    s->granule_bits = bits;
+    for (size_t i = 0; i < s->count; i++)
+        for (uintptr_t g = s->entries[i].start >> GRANULE_SHIFT;
+             g <= (s->entries[i].end - 1) >> GRANULE_SHIFT; g++)
+            add_granule(s, g + 1);
+    return bytes;
+}
+
 /* The index of the block holding address v, or SIZE_MAX. */
 static size_t block_at(const struct scan *s, uintptr_t v)
 {
     _Static_assert(offsetof(struct hs_scan_entry, start) == 0 && sizeof(uintptr_t) == 8,
                    "entries are searched by a 64-bit key at their start");
-    if (v < s->lowest || v >= s->highest)
+    if (v < s->lowest || v >= s->highest || (s->granule_bits && !in_granules(s, v)))
         return SIZE_MAX;
     size_t i = hs_search_last_at_most(s->entries, s->count, sizeof *s->entries, v);
     return i != SIZE_MAX && v < s->entries[i].end ? i : SIZE_MAX;
@@ -218,6 +276,7 @@ bool hs_scan(struct hs_scan_entry *entries, size_t count, uintptr_t stack_bounda
     s.work = hs_region_map(work_bytes);
     if (!s.work)
         return false;
+    size_t granule_bytes = index_granules(&s);
     /* Each block is pushed at most once per phase: the work list never
      * holds more than count entries. Ignored blocks are roots, like
      * LeakSanitizer's ignored objects. */
@@ -247,5 +306,7 @@ bool hs_scan(struct hs_scan_entry *entries, size_t count, uintptr_t stack_bounda
         }
     }
     hs_region_unmap(s.work, work_bytes);
+    if (s.granules)
+        hs_region_unmap(s.granules, granule_bytes);
     return ok;
 }

@@ -7,19 +7,28 @@
 
 #include "cfi.h"
 
-/* The rule cache: direct-mapped by pc, shared by all threads without a
- * lock. Each entry holds the rule packed in one word and the pc xor-ed with
+/* The rule cache: two direct-mapped tables by pc, shared by all threads
+ * without a lock. The near one is small enough to stay in the processor's
+ * first-level cache between allocations, and the return addresses a
+ * program allocates from are few enough that nearly every lookup ends
+ * there; the far one keeps more, so that few lookups need the tables on
+ * disk. Each entry holds the rule packed in one word and the pc xor-ed with
  * it in another, so a torn read (two writers, or a reader racing a writer)
  * fails the check and is simply a miss. */
-#define CACHE_SIZE 8192
+#define NEAR_SIZE 2048
+#define FAR_SIZE 8192
 
 struct cached {
     uint64_t check;   /* pc ^ rule */
     uint64_t rule;    /* 0: empty */
 };
 
-static struct cached cache[CACHE_SIZE];
+static struct cached near[NEAR_SIZE], far[FAR_SIZE];
 
+/* A rule packed in one word: flags in the low bits, then the offsets of
+ * the return address and the saved rbp from the CFA (signed, 16 bits each)
+ * and the CFA's own offset (24 bits). A rule that does not fit describes a
+ * frame far beyond FRAME_MAX, where the walk stops anyway. */
 enum {
     PACK_VALID = 1, PACK_FROM_RBP = 2, PACK_RBP_SAVED = 4, PACK_OUTERMOST = 8,
 };
@@ -37,43 +46,54 @@ static uint64_t pack(const struct hs_cfi_rule *r)
            (uint64_t)r->cfa_offset << 40;
 }
 
-static void unpack(uint64_t v, struct hs_cfi_rule *r)
-{
-    r->cfa_from_rbp = v & PACK_FROM_RBP;
-    r->rbp_saved = v & PACK_RBP_SAVED;
-    r->outermost = v & PACK_OUTERMOST;
-    r->ra_offset = (int16_t)(v >> 8);
-    r->rbp_offset = (int16_t)(v >> 24);
-    r->cfa_offset = (int32_t)(v >> 40);
-}
+static inline intptr_t ra_offset(uint64_t rule) { return (int16_t)(rule >> 8); }
+static inline intptr_t rbp_offset(uint64_t rule) { return (int16_t)(rule >> 24); }
+static inline uintptr_t cfa_offset(uint64_t rule) { return (uintptr_t)(rule >> 40); }
 
-static bool rule_at(uintptr_t pc, struct hs_cfi_rule *r)
+static inline uint64_t lookup(const struct cached *slot, uintptr_t pc)
 {
-    struct cached *slot = &cache[(pc ^ (pc >> 13)) % CACHE_SIZE];
     uint64_t rule = __atomic_load_n(&slot->rule, __ATOMIC_RELAXED);
     uint64_t check = __atomic_load_n(&slot->check, __ATOMIC_RELAXED);
-    if (rule && (check ^ rule) == pc) {
-        unpack(rule, r);
-        return true;
+    return rule && (check ^ rule) == pc ? rule : 0;
+}
+
+static void store(struct cached *slot, uintptr_t pc, uint64_t rule)
+{
+    __atomic_store_n(&slot->rule, rule, __ATOMIC_RELAXED);
+    __atomic_store_n(&slot->check, pc ^ rule, __ATOMIC_RELAXED);
+}
+
+/* Past the near table: the far one, then the tables on disk. */
+__attribute__((noinline)) static uint64_t rule_missed(uintptr_t pc, struct cached *near_slot)
+{
+    struct cached *far_slot = &far[(pc ^ (pc >> 13)) % FAR_SIZE];
+    uint64_t rule = lookup(far_slot, pc);
+    if (!rule) {
+        struct hs_cfi_rule r;
+        if (!hs_cfi_rule(pc, &r) || !(rule = pack(&r)))
+            return 0;
+        store(far_slot, pc, rule);
     }
-    if (!hs_cfi_rule(pc, r))
-        return false;
-    rule = pack(r);
-    if (rule) {
-        __atomic_store_n(&slot->rule, rule, __ATOMIC_RELAXED);
-        __atomic_store_n(&slot->check, pc ^ rule, __ATOMIC_RELAXED);
-    }
-    return true;
+    store(near_slot, pc, rule);
+    return rule;
+}
+
+/* The packed rule at pc, or 0 when there is none. */
+static inline uint64_t rule_at(uintptr_t pc)
+{
+    struct cached *near_slot = &near[(pc ^ (pc >> 9)) % NEAR_SIZE];
+    uint64_t rule = lookup(near_slot, pc);
+    return __builtin_expect(rule != 0, 1) ? rule : rule_missed(pc, near_slot);
 }
 
 /* The shim's own mapping, whose frames a stack leaves out. */
-static uintptr_t shim_start, shim_end;
+static uintptr_t shim_start, shim_size;
 
 static void find_shim(void)
 {
     struct dl_find_object self;
     if (_dl_find_object((void *)(uintptr_t)hs_stack_capture, &self) == 0) {
-        shim_end = (uintptr_t)self.dlfo_map_end;
+        shim_size = (uintptr_t)self.dlfo_map_end - (uintptr_t)self.dlfo_map_start;
         __atomic_store_n(&shim_start, (uintptr_t)self.dlfo_map_start, __ATOMIC_RELEASE);
     }
 }
@@ -85,34 +105,31 @@ __attribute__((noinline)) unsigned hs_stack_capture(uintptr_t *pcs, unsigned max
 {
     if (!__atomic_load_n(&shim_start, __ATOMIC_ACQUIRE))
         find_shim();
-    uintptr_t rip, rsp, rbp;
+    uintptr_t pc, rsp, rbp;
 #if defined(__x86_64__)
     __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
-                     : "=r"(rip), "=r"(rsp), "=r"(rbp));
+                     : "=r"(pc), "=r"(rsp), "=r"(rbp));
 #else
     return 0;
 #endif
     unsigned count = 0;
-    bool innermost = true;
     for (unsigned steps = 0; count < max && steps < max + 32; steps++) {
-        struct hs_cfi_rule r;
-        /* A return address points after its call: look up the call. */
-        if (!rule_at(innermost ? rip : rip - 1, &r) || r.outermost)
+        uint64_t rule = rule_at(pc);
+        if (!rule || (rule & PACK_OUTERMOST))
             break;
-        innermost = false;
-        uintptr_t cfa = (r.cfa_from_rbp ? rbp : rsp) + (uintptr_t)(intptr_t)r.cfa_offset;
-        if (cfa <= rsp || cfa - rsp > FRAME_MAX || (cfa & 7))
+        uintptr_t cfa = ((rule & PACK_FROM_RBP) ? rbp : rsp) + cfa_offset(rule);
+        if (cfa - rsp - 1 >= FRAME_MAX || (cfa & 7)) /* not above rsp, or too far */
             break;
-        uintptr_t ra = *(const uintptr_t *)(cfa + (uintptr_t)(intptr_t)r.ra_offset);
-        if (r.rbp_saved)
-            rbp = *(const uintptr_t *)(cfa + (uintptr_t)(intptr_t)r.rbp_offset);
+        uintptr_t ra = *(const uintptr_t *)(cfa + ra_offset(rule));
+        if (rule & PACK_RBP_SAVED)
+            rbp = *(const uintptr_t *)(cfa + rbp_offset(rule));
         rsp = cfa;
-        rip = ra;
-        if (rip < 4096)
+        if (ra < 4096)
             break;
-        if (count == 0 && rip >= shim_start && rip < shim_end)
+        pc = ra - 1; /* a return address points after its call: look up the call */
+        if (count == 0 && ra - shim_start < shim_size)
             continue; /* still inside the shim */
-        pcs[count++] = rip;
+        pcs[count++] = ra;
     }
     return count;
 }

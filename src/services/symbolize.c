@@ -196,6 +196,33 @@ static bool line_in(struct module *m, uintptr_t vaddr, const char **file, unsign
     return m->has_lines && hs_lines_find(&m->lines, vaddr, file, line);
 }
 
+/* Frames symbolized before, by address: a report names the same frames
+ * (main, the C library's start) in many stacks, and each is worked out
+ * once. An entry counts only for the module it was made in, since an
+ * address can change hands between dlclose and dlopen. Lock held. */
+#define FRAMES_CACHED 1024
+
+static struct cached_frame {
+    uintptr_t at;
+    const struct module *module;
+    struct hs_frame frame;
+} frames[FRAMES_CACHED];
+
+static void describe(struct module *m, const Dl_info *info, uintptr_t at, struct hs_frame *f)
+{
+    if (m) {
+        f->module = m->path;
+        if (m->bias_known) {
+            uintptr_t vaddr = at - m->bias;
+            f->function = function_in(m, vaddr);
+            if (!line_in(m, vaddr, &f->file, &f->line))
+                f->file = NULL, f->line = 0;
+        }
+    }
+    if (!f->function && info->dli_sname && (uintptr_t)info->dli_saddr <= at)
+        f->function = copy(info->dli_sname); /* the loader's copy goes with the module */
+}
+
 bool hs_symbolize(uintptr_t pc, bool return_address, struct hs_frame *f)
 {
     Dl_info info;
@@ -210,18 +237,17 @@ bool hs_symbolize(uintptr_t pc, bool return_address, struct hs_frame *f)
     f->module = info.dli_fname;
     hs_lock_acquire(&modules_lock);
     struct module *m = module_for(&info, at);
-    if (m) {
-        f->module = m->path;
-        if (m->bias_known) {
-            uintptr_t vaddr = at - m->bias;
-            f->function = function_in(m, vaddr);
-            if (!line_in(m, vaddr, &f->file, &f->line))
-                f->file = NULL, f->line = 0;
-        }
+    struct cached_frame *c = &frames[(at ^ (at >> 12)) % FRAMES_CACHED];
+    if (m && c->at == at && c->module == m) {
+        *f = c->frame;
+    } else {
+        describe(m, &info, at, f);
+        if (m)
+            *c = (struct cached_frame){at, m, *f};
     }
     hs_lock_release(&modules_lock);
-    if (!f->function && info.dli_sname && (uintptr_t)info.dli_saddr <= at)
-        f->function = info.dli_sname;
+    f->pc = pc;
+    f->offset = pc - (uintptr_t)info.dli_fbase;
     errno = saved;
     return true;
 }

@@ -33,6 +33,14 @@ void *hs_table_find(const struct hs_table *t, uintptr_t key)
     }
 }
 
+/* Without the lock the fields may be caught mid-growth: the address is
+ * then wrong, which a prefetch tolerates (it never faults). */
+void hs_table_prefetch(const struct hs_table *t, uintptr_t key)
+{
+    if (t->capacity)
+        __builtin_prefetch(slot_key(t, home_slot(t, key)));
+}
+
 static bool grow(struct hs_table *t)
 {
     size_t capacity = t->capacity ? t->capacity * 2 : 256;

@@ -21,6 +21,10 @@ struct hs_table {
 #define HS_TABLE_INIT(type) {NULL, sizeof(type), 0, 0, 0}
 
 void *hs_table_find(const struct hs_table *t, uintptr_t key);
+/* Asks the processor to fetch the slot where a search for key starts, so
+ * that a find or insert a little later need not wait for memory. A hint:
+ * safe without the owner's lock. */
+void hs_table_prefetch(const struct hs_table *t, uintptr_t key);
 /* Returns the entry for key, new (zeroed but for the key) or existing; NULL
  * when the table cannot grow. */
 void *hs_table_insert(struct hs_table *t, uintptr_t key);
