@@ -9,6 +9,8 @@ const struct hs_backend *hs_backend_get(int backend_id)
         return &hs_page_backend;
     case HS_BACKEND_DEBUG:
         return &hs_debug_backend;
+    case HS_BACKEND_LIBC:
+        return &hs_libc_backend;
     default:
         return NULL;
     }

@@ -28,4 +28,8 @@ static inline const struct hs_backend *hs_allocator(void)
 void *hs_allocate(size_t size, size_t align, enum hs_alloc_kind kind, bool zero);
 void hs_release(void *ptr, enum hs_alloc_kind kind);
 
+/* The backend with a realloc: itself if it has one, else a copy whose
+ * realloc is built from its other operations. */
+const struct hs_backend *hs_with_realloc(const struct hs_backend *backend);
+
 #endif

@@ -7,6 +7,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 size_t hs_os_page_size(void)
@@ -125,6 +126,13 @@ void hs_os_unmap_file(const void *addr, size_t len)
 pid_t hs_os_getpid(void)
 {
     return getpid();
+}
+
+uint64_t hs_os_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 bool hs_os_secure_exec(void)

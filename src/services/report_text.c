@@ -193,9 +193,12 @@ static void text_suppressions(struct hs_writer *w, const struct hs_report_data *
 void hs_emit_text_exit(struct hs_writer *w, const struct hs_report_data *d)
 {
     hs_printf(w, "heapshim: exit report for pid %d (backend %s)\n", (int)d->pid, d->backend);
-    hs_printf(w, "heapshim: in use at exit: %'zu bytes in %'zu blocks\n", d->live_bytes,
-              d->live_blocks);
-    if (d->classified) {
+    if (d->facts.note)
+        hs_printf(w, "heapshim: note: %s\n", d->facts.note);
+    else
+        hs_printf(w, "heapshim: in use at exit: %'zu bytes in %'zu blocks\n", d->live_bytes,
+                  d->live_blocks);
+    if (d->classified && !d->facts.note) {
         text_groups(w, d);
         hs_printf(w, "heapshim: LEAK SUMMARY:\n");
         for (int k = 0; k < HS_LEAK_KINDS; k++)
@@ -224,4 +227,5 @@ void hs_emit_text_exit(struct hs_writer *w, const struct hs_report_data *d)
     if (d->error_count + d->errors_dropped)
         hs_printf(w, "heapshim: heap errors: %zu (reported above)\n",
                   d->error_count + d->errors_dropped);
+    hs_emit_text_wrappers(w, d);
 }

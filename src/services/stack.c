@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "cfi.h"
+#include "depot.h"
 
 /* The rule cache: direct-mapped by pc, shared by all threads without a
  * lock. Each entry holds the rule packed in one word and the pc xor-ed with
@@ -115,4 +116,10 @@ __attribute__((noinline)) unsigned hs_stack_capture(uintptr_t *pcs, unsigned max
         pcs[count++] = rip;
     }
     return count;
+}
+
+const struct hs_stack *hs_stack_record(unsigned depth)
+{
+    uintptr_t pcs[HS_STACK_MAX];
+    return hs_depot_put(pcs, hs_stack_capture(pcs, depth));
 }

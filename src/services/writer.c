@@ -43,17 +43,20 @@ static int stderr_fd(void)
     return 2;
 }
 
-static void write_all(int fd, const char *buf, size_t len)
+void hs_writer_write_all(int fd, const void *data, size_t len)
 {
+    int saved = errno;
+    const char *buf = data;
     while (len > 0) {
         ssize_t n = write(fd, buf, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return;
+            break;
         buf += n;
         len -= (size_t)n;
     }
+    errno = saved;
 }
 
 /* Copies dest into path with each "%p" replaced by the process id. */
@@ -82,7 +85,7 @@ static bool expand_path(char *path, size_t cap, const char *dest)
     return true;
 }
 
-static int open_report_file(const char *dest, bool truncate)
+int hs_writer_open_file(const char *dest, bool truncate)
 {
     char path[4096];
     if (!expand_path(path, sizeof path, dest))
@@ -102,7 +105,7 @@ void hs_writer_open(struct hs_writer *w, const char *dest, bool truncate)
     w->owns_fd = false;
     w->len = 0;
     if (dest && strcmp(dest, "stderr") != 0) {
-        int fd = open_report_file(dest, truncate);
+        int fd = hs_writer_open_file(dest, truncate);
         int open_errno = errno;
         if (fd >= 0) {
             w->fd = fd;
@@ -141,10 +144,8 @@ void hs_writer_puts(struct hs_writer *w, const char *s)
 
 void hs_writer_flush(struct hs_writer *w)
 {
-    int saved = errno;
-    write_all(w->fd, w->buf, w->len);
+    hs_writer_write_all(w->fd, w->buf, w->len);
     w->len = 0;
-    errno = saved;
 }
 
 void hs_writer_close(struct hs_writer *w)

@@ -22,6 +22,12 @@ struct hs_writer {
 void hs_writer_open(struct hs_writer *w, const char *dest, bool truncate);
 /* Keeps a private copy of stderr for when the program closes fd 2 early. */
 void hs_writer_save_stderr(void);
+/* The file opening and the raw writing hs_writer_open and hs_writer_flush
+ * do, for a caller with its own buffers: a descriptor for dest (a path,
+ * "%p" expanded, opened as above), or -1 with errno set. */
+int hs_writer_open_file(const char *dest, bool truncate);
+void hs_writer_write_all(int fd, const void *buf, size_t len);
+
 void hs_writer_put(struct hs_writer *w, const char *s, size_t len);
 void hs_writer_puts(struct hs_writer *w, const char *s);
 void hs_writer_flush(struct hs_writer *w);
