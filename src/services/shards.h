@@ -21,10 +21,11 @@ struct hs_shards {
 /* entry_size: the size of a record, which starts with its uintptr_t key. */
 void hs_shards_init(struct hs_shards *s, size_t entry_size);
 
-/* The shard of key, locked. */
+/* The shard of key, locked. Its hash must differ from the table's
+ * (table.c), or a shard's keys would crowd one corner of its table. */
 static inline struct hs_shard *hs_shard_lock(struct hs_shards *s, uintptr_t key)
 {
-    struct hs_shard *shard = &s->shard[(key >> 4) * 0x9e3779b97f4a7c15ull >> 58];
+    struct hs_shard *shard = &s->shard[(key >> 4) * 0xd6e8feb86659fd93ull >> 58];
     hs_lock_acquire(&shard->lock);
     return shard;
 }

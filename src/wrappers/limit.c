@@ -7,7 +7,6 @@
  * Room is reserved on the gauge before the request goes down, with a
  * compare-and-swap, so threads racing for the last bytes cannot overshoot
  * it together; the book holds each block's size for its release. */
-#include <string.h>
 
 #include "../config.h"
 #include "../services/book.h"

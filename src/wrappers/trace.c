@@ -4,8 +4,9 @@
  *
  * Each thread writes records into a buffer of its own and sends a full
  * buffer to the file as one chunk, with one raw write() on a descriptor
- * opened with O_APPEND, so the chunks of threads and of forked processes
- * sharing the file never interleave. The format, little-endian:
+ * opened with O_APPEND (services/writer.h keeps it out of the program's
+ * way), so the chunks of threads and of forked processes sharing the file
+ * never interleave. The format, little-endian:
  *
  *   chunk   "HST1", u32 pid, u32 thread, u32 length of the records that
  *           follow, u64 base time (CLOCK_MONOTONIC nanoseconds)
@@ -31,7 +32,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../config.h"
 #include "../services/fmt.h"
@@ -64,7 +64,7 @@ static __thread struct buffer *mine;
 /* For the calls a thread makes once its buffer is retired (glibc frees the
  * thread's own data after the exit hook): thread 0 in the file. */
 static struct buffer ended = {.len = HEADER};
-static int trace_fd = -1;
+static struct hs_kept_file file = {.fd = -1};
 static uint32_t pid;
 static bool finished; /* atomic: the exit flush is done */
 
@@ -73,8 +73,7 @@ static bool finished; /* atomic: the exit flush is done */
 static bool open_trace(void)
 {
     int saved = errno;
-    int fd = hs_writer_open_file(hs_config.trace, true);
-    if (fd < 0) {
+    if (!hs_kept_file_open(&file, hs_config.trace)) {
         struct hs_writer w;
         const char *why = strerrordesc_np(errno);
         hs_writer_open(&w, NULL, false);
@@ -83,9 +82,8 @@ static bool open_trace(void)
         hs_writer_close(&w);
     }
     errno = saved;
-    trace_fd = fd;
     pid = (uint32_t)hs_os_getpid();
-    return fd >= 0;
+    return file.fd >= 0;
 }
 
 /* Buffer locked. */
@@ -100,8 +98,7 @@ static void flush(struct buffer *b)
     memcpy(h + 8, &b->thread, 4);
     memcpy(h + 12, &length, 4);
     memcpy(h + 16, &b->base_ns, 8);
-    if (trace_fd >= 0)
-        hs_writer_write_all(trace_fd, b->data, b->len);
+    hs_kept_file_write(&file, b->data, b->len);
     b->len = HEADER;
 }
 
@@ -270,10 +267,7 @@ static void trace_fork_child(void)
     hs_perthread_for_each(&buffers, empty_in_child, NULL);
     empty_in_child(&ended, NULL);
     if (strstr(hs_config.trace, "%p")) {
-        int saved = errno;
-        if (trace_fd >= 0)
-            close(trace_fd);
-        errno = saved;
+        hs_kept_file_close(&file);
         open_trace();
     } else {
         pid = (uint32_t)hs_os_getpid();
