@@ -62,7 +62,8 @@ static struct hs_backend trace;
 static struct hs_perthread buffers = HS_PERTHREAD_INIT(sizeof(struct buffer), NULL);
 static __thread struct buffer *mine;
 /* For the calls a thread makes once its buffer is retired (glibc frees the
- * thread's own data after the exit hook): thread 0 in the file. */
+ * thread's own data after the exit hook), or when the shim's memory is
+ * exhausted: thread 0 in the file. */
 static struct buffer ended = {.len = HEADER};
 static struct hs_kept_file file = {.fd = -1};
 static uint32_t pid;
@@ -114,8 +115,8 @@ static struct buffer *my_buffer(void)
         b->thread = hs_thread_number(); /* numbered threads are seen when they end */
         b->len = HEADER;
     }
-    mine = b;
-    return b;
+    mine = b ? b : &ended;
+    return mine;
 }
 
 static void put_varint(struct buffer *b, uint64_t v)
@@ -135,12 +136,10 @@ static void put_pointer(struct buffer *b, const void *p)
 }
 
 /* The calling thread's buffer, locked, with room for a record whose op
- * and time are written; NULL when there is no buffer. */
+ * and time are written. */
 static struct buffer *begin(unsigned op)
 {
     struct buffer *b = my_buffer();
-    if (!b)
-        return NULL;
     hs_lock_acquire(&b->lock);
     if (b->len > BUFFER_BYTES - RECORD_MAX)
         flush(b);
@@ -173,14 +172,12 @@ static void *trace_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
 {
     void *p = below->alloc(size, align, kind, zero);
     struct buffer *b = begin(op_of(hs_call_of_alloc(align, kind, zero), align, p));
-    if (b) {
-        if (align > HS_MIN_ALIGN)
-            b->data[b->len++] = (unsigned char)__builtin_ctzll(align);
-        put_varint(b, size);
-        if (p)
-            put_pointer(b, p);
-        end(b);
-    }
+    if (align > HS_MIN_ALIGN)
+        b->data[b->len++] = (unsigned char)__builtin_ctzll(align);
+    put_varint(b, size);
+    if (p)
+        put_pointer(b, p);
+    end(b);
     return p;
 }
 
@@ -188,23 +185,19 @@ static void *trace_realloc(void *ptr, size_t old_usable, size_t new_size)
 {
     void *p = below->realloc(ptr, old_usable, new_size);
     struct buffer *b = begin(op_of(HS_CALL_REALLOC, HS_MIN_ALIGN, p));
-    if (b) {
-        put_pointer(b, ptr);
-        put_varint(b, new_size);
-        if (p)
-            put_pointer(b, p);
-        end(b);
-    }
+    put_pointer(b, ptr);
+    put_varint(b, new_size);
+    if (p)
+        put_pointer(b, p);
+    end(b);
     return p;
 }
 
 static void trace_free(void *ptr, enum hs_alloc_kind kind)
 {
     struct buffer *b = begin(hs_call_of_free(kind));
-    if (b) {
-        put_pointer(b, ptr);
-        end(b);
-    }
+    put_pointer(b, ptr);
+    end(b);
     below->free(ptr, kind);
 }
 
