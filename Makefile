@@ -19,6 +19,8 @@ SHIM_LDFLAGS := -shared -Wl,-soname,libheapshim.so -Wl,-z,defs -Wl,-z,relro \
 SRCS := $(sort $(wildcard src/*.c src/*/*.c src/*/*/*.c))
 OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
 LIB  := $(BUILD)/libheapshim.so
+# The replay program of scripts/heapshim-trace.
+REPLAY := $(BUILD)/heapshim-replay
 
 TEST_CFLAGS   := -std=gnu11 -O1 -g -fno-builtin -pthread -Iinclude \
 	-Wno-alloc-size-larger-than -Wno-deprecated-declarations
@@ -38,7 +40,7 @@ PREFIX  ?= /usr/local
 INSTALLED := lib/libheapshim.so include/heapshim.h bin/heapshim share/man/man1/heapshim.1
 
 .PHONY: all test bench clean install uninstall
-all: $(LIB)
+all: $(LIB) $(REPLAY)
 
 $(LIB): $(OBJS)
 	@echo "LINK $@"
@@ -48,6 +50,10 @@ $(BUILD)/obj/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	@echo "CC   $<"
 	@$(CC) $(CFLAGS) $(SHIM_CFLAGS) -c -o $@ $<
+
+$(REPLAY): scripts/heapshim-replay.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -o $@ $< -ldl
 
 $(BUILD)/test/%: test/c/%.c
 	@mkdir -p $(dir $@)
@@ -65,7 +71,7 @@ $(BUILD)/bench/%: test/bench/%.c test/bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -pthread -o $@ $<
 
-test: $(LIB) $(TEST_BINS) $(BENCH_BINS)
+test: $(LIB) $(REPLAY) $(TEST_BINS) $(BENCH_BINS)
 	HS_BACKENDS="$(BACKENDS)" bash test/run.sh
 
 bench: $(LIB) $(BENCH_BINS)

@@ -93,6 +93,7 @@ struct hs_backend_facts {
     size_t quarantined_bytes;
     size_t unguarded_blocks;   /* page: served from packed pages, unguarded */
     size_t map_count_limit;    /* page: vm.max_map_count when that happened */
+    const char *note;          /* what the report must say it cannot know, or NULL */
 };
 
 typedef void hs_block_visitor(const struct hs_block *block, void *ctx);
@@ -111,6 +112,11 @@ struct hs_backend {
     /* NULL when out of memory (the entry point sets errno). zero: the
      * block must read as zeros (calloc); fresh pages need no memset. */
     void *(*alloc)(size_t size, size_t align, enum hs_alloc_kind kind, bool zero);
+    /* realloc of a live block (old_usable: its usable size) to new_size,
+     * 0 < new_size: the block at its new place, or NULL with the block left
+     * as it was. A backend may leave it NULL: the entry points then build it
+     * from resize, remap, alloc and free (and only then use those two). */
+    void *(*realloc)(void *ptr, size_t old_usable, size_t new_size);
     /* Changes the block's size without moving it; false if it cannot. */
     bool (*resize)(void *ptr, size_t new_size);
     /* Moves the block to fit new_size by a cheaper means than copying (such
@@ -157,5 +163,6 @@ extern const struct hs_backend hs_page_backend;
 extern const struct hs_backend hs_debug_backend;
 /* free_small_blocks false: HEAPSHIM_ARENA_FREE=0, small frees only mark. */
 const struct hs_backend *hs_arena_backend(bool free_small_blocks);
+extern const struct hs_backend hs_libc_backend;
 
 #endif

@@ -160,14 +160,6 @@ static const char *keep_path(char *storage, const char *name, const char *v)
 static char report_path[HS_PATH_MAX];
 static char suppressions_path[HS_PATH_MAX];
 
-static void not_built(const char *name, const char *value, const char *what)
-{
-    char why[256];
-    hs_format(why, sizeof why, "%s is not built yet (a later heapshim version adds it); "
-              "unset %s", what, name);
-    hs_config_error(name, value, why);
-}
-
 static void set_backend(const char *name, const char *v)
 {
     int id;
@@ -264,54 +256,64 @@ static void set_arena_free(const char *name, const char *v)
     set_bool(name, v, &hs_config.arena_free);
 }
 
-/* The wrappers (issue 5) are validated now, so that a typo is caught the
- * same way later, but switching one on is refused until it exists. */
 static void set_stats(const char *name, const char *v)
 {
-    bool on;
-    set_bool(name, v, &on);
-    if (on)
-        not_built(name, v, "the stats wrapper");
+    set_bool(name, v, &hs_config.stats);
 }
 
 static void set_limit(const char *name, const char *v)
 {
-    size_t limit;
-    if (!parse_size(v, &limit))
-        hs_config_error(name, v, "accepted values: a size such as 65536, 64K, 64M or 1G");
-    not_built(name, v, "the limit wrapper");
+    if (!parse_size(v, &hs_config.limit) || hs_config.limit == 0)
+        hs_config_error(name, v, "accepted values: a size above 0 such as 65536, 64K, 64M or 1G");
 }
 
-static void check_count(const char *name, const char *v)
-{
-    uint64_t n;
-    if (!parse_u64(v, UINT64_MAX, &n))
-        hs_config_error(name, v, "accepted values: a whole number");
-}
-
+/* "N" fails the Nth allocation, "N+" every one from the Nth on. */
 static void set_fail_at(const char *name, const char *v)
 {
-    check_count(name, v);
-    not_built(name, v, "the fail wrapper");
+    char digits[24];
+    size_t n = strlen(v);
+    hs_config.fail_from = n > 0 && v[n - 1] == '+';
+    n -= hs_config.fail_from;
+    if (n >= sizeof digits)
+        n = 0;
+    memcpy(digits, v, n);
+    digits[n] = '\0';
+    if (!parse_u64(digits, UINT64_MAX, &hs_config.fail_at) || hs_config.fail_at == 0)
+        hs_config_error(name, v, "accepted values: N or N+ (from the Nth on), N a whole number "
+                        "from 1");
 }
 
 static void set_fail_rate(const char *name, const char *v)
 {
-    double rate;
-    if (!parse_fraction(v, &rate))
+    if (!parse_fraction(v, &hs_config.fail_rate))
         hs_config_error(name, v, "accepted values: a fraction from 0 to 1, such as 0.01");
-    if (rate > 0)
-        not_built(name, v, "the fail wrapper");
 }
+
+static void set_fail_seed(const char *name, const char *v)
+{
+    if (!parse_u64(v, UINT64_MAX, &hs_config.fail_seed))
+        hs_config_error(name, v, "accepted values: a whole number");
+    hs_config.fail_seeded = true;
+}
+
+static char fail_in_pattern[256];
 
 static void set_fail_in(const char *name, const char *v)
 {
-    not_built(name, v, "the fail wrapper");
+    size_t n = strlen(v);
+    if (n == 0 || n >= sizeof fail_in_pattern)
+        hs_config_error(name, v, "accepted values: a function name or pattern of 1 to 255 "
+                        "characters");
+    memcpy(fail_in_pattern, v, n + 1);
+    hs_config.fail_in = fail_in_pattern;
 }
+
+static char trace_path[HS_PATH_MAX];
 
 static void set_trace(const char *name, const char *v)
 {
-    not_built(name, v, "the trace wrapper");
+    if (!hs_config.secure)
+        hs_config.trace = keep_path(trace_path, name, v);
 }
 
 struct variable {
@@ -336,7 +338,7 @@ static const struct variable variables[] = {
     {"HEAPSHIM_LIMIT", set_limit},
     {"HEAPSHIM_FAIL_AT", set_fail_at},
     {"HEAPSHIM_FAIL_RATE", set_fail_rate},
-    {"HEAPSHIM_FAIL_SEED", check_count},
+    {"HEAPSHIM_FAIL_SEED", set_fail_seed},
     {"HEAPSHIM_FAIL_IN", set_fail_in},
     {"HEAPSHIM_TRACE", set_trace},
 };

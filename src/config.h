@@ -30,6 +30,16 @@ struct hs_config {
     bool show_reachable;
     bool arena_free;
     bool secure;                   /* setuid/setgid: file variables ignored */
+    /* The wrappers; each is off at its default. */
+    bool stats;
+    size_t limit;                  /* bytes; 0: no limit */
+    uint64_t fail_at;              /* 0: not set */
+    bool fail_from;                /* "N+": every allocation from the Nth on */
+    double fail_rate;
+    bool fail_seeded;
+    uint64_t fail_seed;
+    const char *fail_in;           /* a pattern (pattern.h), or NULL */
+    const char *trace;             /* NULL: no trace; else a path, "%p" = pid */
 };
 
 extern struct hs_config hs_config;
@@ -39,7 +49,12 @@ void hs_config_load(void);
 
 const char *hs_backend_name(enum hs_backend_id id);
 
-
+/* Whether the fail wrapper is asked for: any of HEAPSHIM_FAIL_AT,
+ * HEAPSHIM_FAIL_RATE or HEAPSHIM_FAIL_IN. */
+static inline bool hs_config_fail_on(void)
+{
+    return hs_config.fail_at || hs_config.fail_rate > 0 || hs_config.fail_in;
+}
 
 /* Writes "heapshim: configuration error: NAME=VALUE: WHY" and exits with
  * status 2. */

@@ -51,6 +51,45 @@ def check_stack(stack, what):
             fail(f"{what}: line is not a number: {frame}")
 
 
+CALLS = ["malloc", "calloc", "realloc", "aligned", "new", "new[]", "free", "delete", "delete[]"]
+
+
+def check_counts(value, what, keys):
+    if not isinstance(value, dict) or list(value) != keys or \
+            not all(isinstance(n, int) and n >= 0 for n in value.values()):
+        fail(f"{what} is {value!r}")
+
+
+def check_wrappers(doc, path):
+    """The wrappers' objects: always present, null when the wrapper is off."""
+    for key in ("stats", "limit", "fail"):
+        if key not in doc:
+            fail(f"{path}: no key {key!r}")
+    stats = doc["stats"]
+    if stats is not None:
+        check_counts(stats["calls"], f"{path} stats.calls", CALLS)
+        check_counts(stats["failed"], f"{path} stats.failed", CALLS[:6])
+        for key in ("realloc_moved", "bytes_requested"):
+            if not isinstance(stats[key], int):
+                fail(f"{path}: stats.{key} is {stats[key]!r}")
+        check_counts(stats["peak"], f"{path} stats.peak", ["bytes", "blocks"])
+        for bucket in stats["sizes"]:
+            check_counts(bucket, f"{path} stats.sizes", ["from", "to", "calls"])
+        if stats["top_sites"] is not None:
+            for order in ("by_bytes", "by_peak", "by_calls"):
+                for site in stats["top_sites"][order]:
+                    check_stack(site["stack"], f"{path} stats site")
+    limit = doc["limit"]
+    if limit is not None and limit["first_refused"] is not None:
+        check_stack(limit["first_refused"]["stack"], f"{path} limit first_refused")
+    failures = doc["fail"]
+    if failures is not None:
+        for failure in failures["failures"]:
+            if failure["call"] not in CALLS[:6]:
+                fail(f"{path}: injected failure of {failure['call']!r}")
+            check_stack(failure["stack"], f"{path} injected failure")
+
+
 def check_schema(doc, path, backend):
     for key in ("tool", "version", "pid", "backend", "summary", "leaks", "errors"):
         if key not in doc:
@@ -85,6 +124,7 @@ def check_schema(doc, path, backend):
         tally = doc["summary"][KINDS[kind]]
         if listed[kind] != [tally["bytes"], tally["blocks"]]:
             fail(f"{path}: leaks of kind {kind} add up to {listed[kind]}, summary says {tally}")
+    check_wrappers(doc, path)
     for error in doc["errors"]:
         if error.get("kind") not in ERROR_KINDS:
             fail(f"{path}: error kind {error.get('kind')!r}")

@@ -103,9 +103,7 @@ static inline uintptr_t align_up(uintptr_t x, size_t a) { return (x + a - 1) & ~
 
 static const struct hs_stack *capture(void)
 {
-    uintptr_t pcs[HS_STACK_MAX];
-    unsigned depth = hs_stack_capture(pcs, hs_config.stack_depth);
-    return hs_depot_put(pcs, depth);
+    return hs_stack_record(hs_config.stack_depth);
 }
 
 static inline uintptr_t slot_end(const struct debug_block *b)

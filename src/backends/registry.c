@@ -11,6 +11,8 @@ const struct hs_backend *hs_backend_get(int backend_id)
         return &hs_debug_backend;
     case HS_BACKEND_ARENA:
         return hs_arena_backend(hs_config.arena_free);
+    case HS_BACKEND_LIBC:
+        return &hs_libc_backend;
     default:
         return NULL;
     }

@@ -59,4 +59,8 @@ struct hs_usage {
  * (mallinfo, malloc_stats, heapshim_stats). */
 struct hs_usage hs_usage_now(void);
 
+/* The backend with a realloc: itself if it has one, else a copy whose
+ * realloc is built from its other operations. */
+const struct hs_backend *hs_with_realloc(const struct hs_backend *backend);
+
 #endif

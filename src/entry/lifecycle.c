@@ -17,6 +17,7 @@
 #include "../services/suppress.h"
 #include "../services/thread.h"
 #include "../services/writer.h"
+#include "../wrappers/wrappers.h"
 #include "entry.h"
 #include "heapshim.h"
 
@@ -29,7 +30,7 @@ static _Noreturn void backend_not_built(void)
 {
     char why[256];
     hs_format(why, sizeof why, "the %s backend is not built yet (a later heapshim version adds "
-              "it); built backends: debug, arena, page", hs_backend_name(hs_config.backend));
+              "it); built backends: debug, arena, page, libc", hs_backend_name(hs_config.backend));
     hs_config_error("HEAPSHIM_BACKEND", hs_backend_name(hs_config.backend), why);
 }
 
@@ -47,7 +48,7 @@ const struct hs_backend *hs_init(void)
         if (b->init)
             b->init();
         hs_report_init(b);
-        __atomic_store_n(&hs_active, b, __ATOMIC_RELEASE);
+        __atomic_store_n(&hs_active, hs_chain_build(hs_with_realloc(b)), __ATOMIC_RELEASE);
         __atomic_store_n(&init_state, INIT_DONE, __ATOMIC_RELEASE);
     }
     while (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) != INIT_DONE)
@@ -56,10 +57,11 @@ const struct hs_backend *hs_init(void)
 }
 
 /* Every lock of the shim is held across fork(), taken in the order in which
- * they nest: the report's (writing a report takes the backend's), the
- * backend's, the stack depot's, bulk memory's (taken when any of those
- * grows), the thread registry's, and the region registry's (taken when any
- * of the others maps memory). */
+ * they nest: the report's (writing a report takes the backend's and the
+ * wrappers'), the wrappers' and the backend's (the chain takes them
+ * outermost first), the stack depot's, bulk memory's (taken when any of
+ * those grows), the thread registry's, and the region registry's (taken
+ * when any of the others maps memory). */
 static void fork_prepare(void)
 {
     hs_report_fork_prepare();
@@ -113,6 +115,7 @@ __attribute__((destructor)) static void hs_destructor(void)
 {
     if (!hs_active)
         return;
+    hs_chain_exit();
     /* Everything of the shim's on this stack lies below this frame. */
     uintptr_t boundary = (uintptr_t)__builtin_frame_address(0);
     if (hs_report_exit(boundary) && hs_config.leak_exitcode)

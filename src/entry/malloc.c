@@ -1,6 +1,6 @@
 /* The exported C allocation functions, with glibc's semantics: argument
  * checks, errno, and realloc built from the backend's resize, remap, alloc
- * and free. */
+ * and free where the backend has no realloc of its own. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <malloc.h>
@@ -58,6 +58,37 @@ HS_EXPORT void *calloc(size_t count, size_t size)
     return hs_allocate(total, HS_MIN_ALIGN, HS_KIND_MALLOC, true);
 }
 
+/* realloc from the backend's parts, for a backend with no realloc of its
+ * own: in place, by remapping, or by copying to a new block. */
+static const struct hs_backend *composed_over;
+
+static void *composed_realloc(void *ptr, size_t old_usable, size_t new_size)
+{
+    const struct hs_backend *b = composed_over;
+    if (b->resize(ptr, new_size))
+        return ptr;
+    void *moved = b->remap ? b->remap(ptr, new_size) : NULL;
+    if (moved)
+        return moved;
+    moved = b->alloc(new_size, HS_MIN_ALIGN, HS_KIND_MALLOC, false);
+    if (moved) {
+        memcpy(moved, ptr, old_usable < new_size ? old_usable : new_size);
+        b->free(ptr, HS_KIND_MALLOC);
+    }
+    return moved;
+}
+
+const struct hs_backend *hs_with_realloc(const struct hs_backend *backend)
+{
+    static struct hs_backend completed;
+    if (backend->realloc)
+        return backend;
+    composed_over = backend;
+    completed = *backend;
+    completed.realloc = composed_realloc;
+    return &completed;
+}
+
 HS_EXPORT void *realloc(void *ptr, size_t size)
 {
     if (!ptr)
@@ -73,20 +104,9 @@ HS_EXPORT void *realloc(void *ptr, size_t size)
         errno = ENOMEM;
         return NULL;
     }
-    if (size > HS_MAX_REQUEST) {
+    void *moved = size <= HS_MAX_REQUEST ? b->realloc(ptr, old, size) : NULL;
+    if (!moved)
         errno = ENOMEM;
-        return NULL;
-    }
-    if (b->resize(ptr, size))
-        return ptr;
-    void *moved = b->remap ? b->remap(ptr, size) : NULL;
-    if (moved)
-        return moved;
-    moved = hs_allocate(size, HS_MIN_ALIGN, HS_KIND_MALLOC, false);
-    if (moved) {
-        memcpy(moved, ptr, old < size ? old : size);
-        b->free(ptr, HS_KIND_MALLOC);
-    }
     return moved;
 }
 

@@ -186,6 +186,13 @@ pid_t hs_os_getpid(void)
     return getpid();
 }
 
+uint64_t hs_os_now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 bool hs_os_secure_exec(void)
 {
     return getauxval(AT_SECURE) != 0;

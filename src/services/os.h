@@ -52,6 +52,8 @@ const void *hs_os_map_file(const char *path, size_t *len);
 void hs_os_unmap_file(const void *addr, size_t len);
 
 pid_t hs_os_getpid(void);
+/* Nanoseconds of CLOCK_MONOTONIC. */
+uint64_t hs_os_now_ns(void);
 bool hs_os_secure_exec(void);
 _Noreturn void hs_os_exit(int status);
 

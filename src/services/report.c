@@ -20,6 +20,9 @@ static const struct hs_backend *report_backend;
 static hs_lock report_lock = HS_LOCK_INIT;
 static struct hs_error kept_errors[HS_ERRORS_KEPT];
 static size_t error_count;
+static struct hs_injection kept_injections[HS_INJECTIONS_KEPT];
+static size_t injection_count;
+static void (*gather_wrappers)(struct hs_wrapper_facts *out);
 static bool json_written;
 /* The process that last opened the report destination: a file is truncated
  * when first opened, and appended to after, also by a forked child unless
@@ -29,6 +32,11 @@ static pid_t report_opened_by;
 void hs_report_init(const struct hs_backend *backend)
 {
     report_backend = backend;
+}
+
+void hs_report_set_wrappers(void (*gather)(struct hs_wrapper_facts *out))
+{
+    gather_wrappers = gather;
 }
 
 static void open_destination(struct hs_writer *w)
@@ -61,6 +69,12 @@ static void gather(struct hs_report_data *d, uintptr_t stack_boundary, bool at_e
     d->errors = kept_errors;
     d->error_count = error_count < HS_ERRORS_KEPT ? error_count : HS_ERRORS_KEPT;
     d->errors_dropped = error_count - d->error_count;
+    if (gather_wrappers)
+        gather_wrappers(&d->wrappers);
+    d->injections = kept_injections;
+    d->injection_count = injection_count < HS_INJECTIONS_KEPT ? injection_count
+                                                               : HS_INJECTIONS_KEPT;
+    d->injections_dropped = injection_count - d->injection_count;
 }
 
 static void keep(const struct hs_error *e)
@@ -98,6 +112,21 @@ void hs_heap_error(const struct hs_error *e)
     hs_lock_release(&report_lock);
     if (fatal)
         abort();
+}
+
+void hs_report_injection(const struct hs_injection *injection)
+{
+    struct hs_writer w;
+    hs_lock_acquire(&report_lock);
+    if (injection_count < HS_INJECTIONS_KEPT)
+        kept_injections[injection_count] = *injection;
+    injection_count++;
+    if (hs_config.report_format == HS_FORMAT_TEXT) {
+        open_destination(&w);
+        hs_emit_text_injection(&w, injection);
+        hs_writer_close(&w);
+    }
+    hs_lock_release(&report_lock);
 }
 
 void hs_report_fault(const struct hs_error *e)

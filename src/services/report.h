@@ -10,6 +10,7 @@
 
 #include "../backend.h"
 #include "scan.h"
+#include "wrapper_facts.h"
 
 enum hs_error_kind {
     HS_ERR_DOUBLE_FREE,
@@ -49,6 +50,14 @@ void hs_heap_error(const struct hs_error *e);
 /* Reports a fault the process is about to die of (the caller re-raises the
  * signal); safe to call from the SIGSEGV handler. */
 void hs_report_fault(const struct hs_error *e);
+
+/* The wrappers' facts for the exit report: gather fills them when a report
+ * is written. Set once, from init. */
+void hs_report_set_wrappers(void (*gather)(struct hs_wrapper_facts *out));
+
+/* Reports a failure the fail wrapper injected: at once in text (so that a
+ * crash it leads to can be traced to it), with the exit report in JSON. */
+void hs_report_injection(const struct hs_injection *injection);
 
 /* fork(): the report's lock is taken before and released after, in the
  * parent and the child alike. */

@@ -11,6 +11,7 @@
 
 #define HS_LARGEST_SHOWN 10
 #define HS_ERRORS_KEPT 32
+#define HS_INJECTIONS_KEPT 32
 
 /* Blocks of one kind allocated from one stack. */
 struct hs_leak_group {
@@ -36,6 +37,9 @@ struct hs_report_data {
     struct hs_backend_facts facts;
     const struct hs_error *errors;
     size_t error_count, errors_dropped;
+    struct hs_wrapper_facts wrappers;
+    const struct hs_injection *injections;
+    size_t injection_count, injections_dropped;
 };
 
 /* Gathers the live blocks with the backend frozen, classifies them, and
@@ -48,11 +52,20 @@ void hs_leaks_release(struct hs_report_data *d);
 const char *hs_error_kind_name(enum hs_error_kind kind);
 const char *hs_alloc_kind_name(enum hs_alloc_kind kind);
 
+const char *hs_call_name(enum hs_call call);
+
 void hs_emit_text_stack(struct hs_writer *w, const struct hs_stack *stack);
 void hs_emit_text_error(struct hs_writer *w, const struct hs_error *e);
 void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *d);
 /* place: where addr falls, or NULL if in no block the backend knows. */
 void hs_emit_text_place(struct hs_writer *w, uintptr_t addr, const struct hs_place *place);
 void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d);
+void hs_json_string(struct hs_writer *w, const char *s);
+void hs_json_stack(struct hs_writer *w, const struct hs_stack *stack);
+
+/* The wrappers' parts of the exit report (report_wrappers.c). */
+void hs_emit_text_injection(struct hs_writer *w, const struct hs_injection *injection);
+void hs_emit_text_wrappers(struct hs_writer *w, const struct hs_report_data *d);
+void hs_emit_json_wrappers(struct hs_writer *w, const struct hs_report_data *d);
 
 #endif

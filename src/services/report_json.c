@@ -1,6 +1,7 @@
 /* The JSON emitter: one object per process, with the keys interface.md
  * lists always present (unknown values are null) and a few additions:
- * "live", "largest_blocks", "note" and, per error, "call" and "distance". */
+ * "live", "largest_blocks", "note", per error "call" and "distance", and
+ * the wrappers' "stats", "limit" and "fail" (null when off). */
 #include <stddef.h>
 
 #include "../config.h"
@@ -10,7 +11,7 @@
 #include "report_data.h"
 #include "symbolize.h"
 
-static void json_string(struct hs_writer *w, const char *s)
+void hs_json_string(struct hs_writer *w, const char *s)
 {
     if (!s) {
         hs_writer_puts(w, "null");
@@ -34,22 +35,22 @@ static void json_frame(struct hs_writer *w, uintptr_t pc, bool return_address)
     struct hs_frame f;
     bool known = hs_symbolize(pc, return_address, &f);
     hs_printf(w, "{\"pc\": \"%p\", \"module\": ", (void *)pc);
-    json_string(w, known ? f.module : NULL);
+    hs_json_string(w, known ? f.module : NULL);
     if (known)
         hs_printf(w, ", \"offset\": \"0x%zx\"", (size_t)f.offset);
     else
         hs_writer_puts(w, ", \"offset\": null");
     hs_writer_puts(w, ", \"function\": ");
-    json_string(w, known ? f.function : NULL);
+    hs_json_string(w, known ? f.function : NULL);
     hs_writer_puts(w, ", \"file\": ");
-    json_string(w, known ? f.file : NULL);
+    hs_json_string(w, known ? f.file : NULL);
     if (known && f.file)
         hs_printf(w, ", \"line\": %u}", f.line);
     else
         hs_writer_puts(w, ", \"line\": null}");
 }
 
-static void json_stack(struct hs_writer *w, const struct hs_stack *stack)
+void hs_json_stack(struct hs_writer *w, const struct hs_stack *stack)
 {
     hs_writer_puts(w, "[");
     for (unsigned i = 0; stack && i < stack->depth; i++) {
@@ -64,23 +65,23 @@ static void json_error(struct hs_writer *w, const struct hs_error *e)
 {
     hs_printf(w, "    {\"kind\": \"%s\", \"address\": \"%p\", \"call\": ",
               hs_error_kind_name(e->kind), (void *)e->address);
-    json_string(w, e->call);
+    hs_json_string(w, e->call);
     hs_writer_puts(w, ", \"stack\": ");
     if (e->pc) {
         hs_writer_puts(w, "[");
         json_frame(w, e->pc, false);
         hs_writer_puts(w, "]");
     } else {
-        json_stack(w, e->stack);
+        hs_json_stack(w, e->stack);
     }
     hs_writer_puts(w, ", \"block\": ");
     if (e->has_block) {
         hs_printf(w, "{\"address\": \"%p\", \"bytes\": %zu, \"kind\": \"%s\", \"freed\": %s, "
                   "\"alloc_stack\": ", (void *)e->block.address, e->block.size,
                   hs_alloc_kind_name(e->block.kind), e->block_freed ? "true" : "false");
-        json_stack(w, e->block.stack);
+        hs_json_stack(w, e->block.stack);
         hs_writer_puts(w, ", \"free_stack\": ");
-        json_stack(w, e->block_freed ? e->free_stack : NULL);
+        hs_json_stack(w, e->block_freed ? e->free_stack : NULL);
         hs_writer_puts(w, "}");
     } else {
         hs_writer_puts(w, "null");
@@ -108,7 +109,7 @@ static void json_leaks(struct hs_writer *w, const struct hs_report_data *d)
             continue;
         hs_printf(w, "%s    {\"kind\": \"%s\", \"bytes\": %zu, \"blocks\": %zu, \"stack\": ",
                   listed++ ? ",\n" : "\n", group_kinds[g->kind], g->bytes, g->blocks);
-        json_stack(w, g->stack);
+        hs_json_stack(w, g->stack);
         hs_writer_puts(w, "}");
     }
     hs_writer_puts(w, listed ? "\n  ]" : "]");
@@ -139,13 +140,15 @@ void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d)
                   (void *)d->largest[i].address, d->largest[i].size,
                   hs_alloc_kind_name(d->largest[i].kind));
     hs_writer_puts(w, "],\n  \"note\": ");
-    if (d->classified && !d->facts.unguarded_blocks) {
+    if (d->facts.note) {
+        hs_json_string(w, d->facts.note);
+    } else if (d->classified && !d->facts.unguarded_blocks) {
         hs_writer_puts(w, "null");
     } else if (d->classified) {
         char note[256];
         hs_format(note, sizeof note, "guarding stopped for %zu blocks to stay within "
                   "vm.max_map_count (%zu)", d->facts.unguarded_blocks, d->facts.map_count_limit);
-        json_string(w, note);
+        hs_json_string(w, note);
     } else {
         char note[512];
         size_t n = hs_format(note, sizeof note, "reachability could not be classified (the "
@@ -155,7 +158,8 @@ void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d)
             hs_format(note + n, sizeof note - n, "; guarding stopped for %zu blocks to stay "
                       "within vm.max_map_count (%zu)", d->facts.unguarded_blocks,
                       d->facts.map_count_limit);
-        json_string(w, note);
+        hs_json_string(w, note);
     }
+    hs_emit_json_wrappers(w, d);
     hs_writer_puts(w, "\n}\n");
 }

@@ -224,9 +224,12 @@ void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *
 {
     hs_printf(w, "heapshim: %s for pid %d (backend %s)\n",
               d->at_exit ? "exit report" : "leak check", (int)d->pid, d->backend);
-    hs_printf(w, "heapshim: in use %s: %'zu bytes in %'zu blocks\n", d->at_exit ? "at exit" : "now",
-              d->live_bytes, d->live_blocks);
-    if (d->classified) {
+    if (d->facts.note)
+        hs_printf(w, "heapshim: note: %s\n", d->facts.note);
+    else
+        hs_printf(w, "heapshim: in use %s: %'zu bytes in %'zu blocks\n",
+                  d->at_exit ? "at exit" : "now", d->live_bytes, d->live_blocks);
+    if (d->classified && !d->facts.note) {
         text_groups(w, d);
         hs_printf(w, "heapshim: LEAK SUMMARY:\n");
         for (int k = 0; k < HS_LEAK_KINDS; k++)
@@ -255,4 +258,5 @@ void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *
     if (d->error_count + d->errors_dropped)
         hs_printf(w, "heapshim: heap errors: %zu (reported above)\n",
                   d->error_count + d->errors_dropped);
+    hs_emit_text_wrappers(w, d);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "cfi.h"
+#include "depot.h"
 
 /* The rule cache: two direct-mapped tables by pc, shared by all threads
  * without a lock. The near one is small enough to stay in the processor's
@@ -132,4 +133,10 @@ __attribute__((noinline)) unsigned hs_stack_capture(uintptr_t *pcs, unsigned max
         pcs[count++] = ra;
     }
     return count;
+}
+
+const struct hs_stack *hs_stack_record(unsigned depth)
+{
+    uintptr_t pcs[HS_STACK_MAX];
+    return hs_depot_put(pcs, hs_stack_capture(pcs, depth));
 }

@@ -16,4 +16,9 @@
 /* Fills pcs with up to max return addresses and returns how many. */
 unsigned hs_stack_capture(uintptr_t *pcs, unsigned max);
 
+struct hs_stack;
+/* The stack of the calling thread, up to depth frames, stored in the depot
+ * (depot.h); NULL when depth is 0. */
+const struct hs_stack *hs_stack_record(unsigned depth);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include "../config.h"
 #include "os.h"
+#include "pattern.h"
 #include "symbolize.h"
 
 static char text[65536];
@@ -39,37 +40,6 @@ void hs_suppressions_load(const char *path)
     }
 }
 
-/* Matches pattern[0..plen), where '*' is any run, against the start of
- * s[0..slen): all of it if `whole`, else any prefix. */
-static bool glob(const char *pattern, size_t plen, const char *s, size_t slen, bool whole)
-{
-    if (plen == 0)
-        return !whole || slen == 0;
-    if (*pattern == '*') {
-        for (size_t skip = 0; skip <= slen; skip++)
-            if (glob(pattern + 1, plen - 1, s + skip, slen - skip, whole))
-                return true;
-        return false;
-    }
-    return slen > 0 && *pattern == *s && glob(pattern + 1, plen - 1, s + 1, slen - 1, whole);
-}
-
-/* A substring match unless anchored: "^x" pins the start, "x$" the end. */
-static bool matches(const char *pattern, const char *s)
-{
-    if (!s)
-        return false;
-    size_t plen = strlen(pattern), slen = strlen(s);
-    bool at_start = pattern[0] == '^';
-    bool at_end = plen > (size_t)at_start && pattern[plen - 1] == '$';
-    const char *core = pattern + at_start;
-    size_t core_len = plen - at_start - at_end;
-    for (size_t from = 0; from <= (at_start ? 0 : slen); from++)
-        if (glob(core, core_len, s + from, slen - from, at_end))
-            return true;
-    return false;
-}
-
 int hs_suppression_match(const struct hs_stack *stack)
 {
     if (!stack || pattern_count == 0)
@@ -79,8 +49,8 @@ int hs_suppression_match(const struct hs_stack *stack)
         if (!hs_symbolize(stack->pcs[i], true, &f))
             continue;
         for (size_t k = 0; k < pattern_count; k++)
-            if (matches(patterns[k], f.function) || matches(patterns[k], f.file) ||
-                matches(patterns[k], f.module))
+            if (hs_pattern_matches(patterns[k], f.function) ||
+                hs_pattern_matches(patterns[k], f.file) || hs_pattern_matches(patterns[k], f.module))
                 return (int)k;
     }
     return -1;

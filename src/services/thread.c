@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "check.h"
 #include "os.h"
 
 #define LIVE_MAX HS_THREADS_LIVE_MAX
@@ -19,6 +20,14 @@ __thread uint32_t hs_thread_ignoring __attribute__((tls_model("initial-exec")));
 static uint32_t last_number;
 static pthread_key_t exit_key;
 static bool exit_key_ready;
+static void (*exit_hooks[HS_THREAD_HOOKS])(void);
+static unsigned exit_hook_count;
+
+void hs_thread_at_exit(void (*hook)(void))
+{
+    HS_ASSERT(exit_hook_count < HS_THREAD_HOOKS);
+    exit_hooks[exit_hook_count++] = hook;
+}
 
 struct live_thread {
     pid_t tid;
@@ -126,6 +135,8 @@ __attribute__((noinline)) static void scrub_dead_stack(void)
 static void thread_ends(void *value)
 {
     (void)value;
+    for (unsigned i = 0; i < exit_hook_count; i++)
+        exit_hooks[i]();
     scrub_dead_stack();
     register_end();
 }

@@ -21,6 +21,11 @@ extern __thread uint32_t hs_thread_ignoring __attribute__((tls_model("initial-ex
  * its exit, when the dead part of its stack is cleared. */
 void hs_thread_watch_exits(void);
 
+/* Calls hook at the exit of every thread seen (see above), on that thread,
+ * before its stack is cleared. At most HS_THREAD_HOOKS hooks; from init. */
+#define HS_THREAD_HOOKS 4
+void hs_thread_at_exit(void (*hook)(void));
+
 static inline uint32_t hs_thread_number(void)
 {
     uint32_t n = hs_thread_number_tls;

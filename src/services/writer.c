@@ -43,17 +43,20 @@ static int stderr_fd(void)
     return 2;
 }
 
-static void write_all(int fd, const char *buf, size_t len)
+static void write_all(int fd, const void *data, size_t len)
 {
+    int saved = errno;
+    const char *buf = data;
     while (len > 0) {
         ssize_t n = write(fd, buf, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
-            return;
+            break;
         buf += n;
         len -= (size_t)n;
     }
+    errno = saved;
 }
 
 /* Copies dest into path with each "%p" replaced by the process id. */
@@ -82,7 +85,7 @@ static bool expand_path(char *path, size_t cap, const char *dest)
     return true;
 }
 
-static int open_report_file(const char *dest, bool truncate)
+static int open_file(const char *dest, bool truncate)
 {
     char path[4096];
     if (!expand_path(path, sizeof path, dest))
@@ -90,7 +93,7 @@ static int open_report_file(const char *dest, bool truncate)
     int flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | (truncate ? O_TRUNC : 0);
     int fd = open(path, flags, 0644);
     struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0 && (st.st_mode & S_IWOTH))
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IWOTH))
         fchmod(fd, st.st_mode & ~(mode_t)S_IWOTH);
     return fd;
 }
@@ -102,7 +105,7 @@ void hs_writer_open(struct hs_writer *w, const char *dest, bool truncate)
     w->owns_fd = false;
     w->len = 0;
     if (dest && strcmp(dest, "stderr") != 0) {
-        int fd = open_report_file(dest, truncate);
+        int fd = open_file(dest, truncate);
         int open_errno = errno;
         if (fd >= 0) {
             w->fd = fd;
@@ -141,10 +144,8 @@ void hs_writer_puts(struct hs_writer *w, const char *s)
 
 void hs_writer_flush(struct hs_writer *w)
 {
-    int saved = errno;
     write_all(w->fd, w->buf, w->len);
     w->len = 0;
-    errno = saved;
 }
 
 void hs_writer_close(struct hs_writer *w)
@@ -156,4 +157,54 @@ void hs_writer_close(struct hs_writer *w)
         errno = saved;
     }
     w->owns_fd = false;
+}
+
+#define KEPT_MIN_FD 750
+
+/* Moves fd (if valid) to a high number and records what it is. */
+static bool keep_high(struct hs_kept_file *f, int fd)
+{
+    struct stat st;
+    int high = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, KEPT_MIN_FD) : -1;
+    int why = errno;
+    if (fd >= 0)
+        close(fd);
+    f->fd = -1;
+    if (high >= 0 && fstat(high, &st) == 0) {
+        f->fd = high;
+        f->dev = st.st_dev;
+        f->ino = st.st_ino;
+    } else if (high >= 0) {
+        close(high);
+    }
+    errno = why;
+    return f->fd >= 0;
+}
+
+bool hs_kept_file_open(struct hs_kept_file *f, const char *dest)
+{
+    f->dest = dest;
+    return keep_high(f, open_file(dest, true));
+}
+
+void hs_kept_file_write(struct hs_kept_file *f, const void *buf, size_t len)
+{
+    int saved = errno;
+    struct stat st;
+    /* Not ours any more: the number is never closed here, as it may be the
+     * program's now. */
+    if (f->fd >= 0 && (fstat(f->fd, &st) != 0 || st.st_dev != f->dev || st.st_ino != f->ino))
+        keep_high(f, open_file(f->dest, false));
+    if (f->fd >= 0)
+        write_all(f->fd, buf, len);
+    errno = saved;
+}
+
+void hs_kept_file_close(struct hs_kept_file *f)
+{
+    int saved = errno;
+    if (f->fd >= 0)
+        close(f->fd);
+    f->fd = -1;
+    errno = saved;
 }

@@ -27,7 +27,6 @@ good() {   # good 'VAR=VALUE'...
 
 bad HEAPSHIM_BACKEND=bogus "accepted values: debug, arena, page, libc"
 bad HEAPSHIM_BACKEND=Page "accepted values: debug, arena, page, libc"
-bad HEAPSHIM_BACKEND=libc "the libc backend is not built yet"
 bad HEAPSHIM_REPORT= "empty path"
 bad HEAPSHIM_REPORT_FORMAT=xml "accepted values: text, json"
 bad HEAPSHIM_LEAK_EXITCODE=0 "from 1 to 255"
@@ -45,13 +44,18 @@ bad HEAPSHIM_QUARANTINE=99999999999999999999 "a size such as"
 bad HEAPSHIM_QUARANTINE=99999999999T "a size such as"
 bad HEAPSHIM_SHOW_REACHABLE=maybe "accepted values: 0, 1"
 bad HEAPSHIM_ARENA_FREE=2 "accepted values: 0, 1"
-bad HEAPSHIM_STATS=1 "the stats wrapper is not built yet"
-bad HEAPSHIM_LIMIT=64M "the limit wrapper is not built yet"
-bad HEAPSHIM_LIMIT=lots "a size such as"
-bad HEAPSHIM_FAIL_AT=10 "the fail wrapper is not built yet"
+bad HEAPSHIM_STATS=2 "accepted values: 0, 1"
+bad HEAPSHIM_LIMIT=lots "a size above 0 such as"
+bad HEAPSHIM_LIMIT=0 "a size above 0 such as"
+bad HEAPSHIM_FAIL_AT=0 "N or N+ (from the Nth on)"
+bad HEAPSHIM_FAIL_AT=+ "N or N+ (from the Nth on)"
+bad HEAPSHIM_FAIL_AT=3++ "N or N+ (from the Nth on)"
+bad HEAPSHIM_FAIL_AT=-1 "N or N+ (from the Nth on)"
 bad HEAPSHIM_FAIL_RATE=1.5 "a fraction from 0 to 1"
+bad HEAPSHIM_FAIL_RATE=0.5.1 "a fraction from 0 to 1"
 bad HEAPSHIM_FAIL_SEED=x "a whole number"
-bad HEAPSHIM_TRACE=/tmp/t "the trace wrapper is not built yet"
+bad HEAPSHIM_FAIL_IN= "a function name or pattern"
+bad HEAPSHIM_TRACE= "empty path"
 bad HEAPSHIM_BACKNED=page "unknown variable; known variables: HEAPSHIM_BACKEND"
 
 # With no HEAPSHIM_BACKEND the backend is debug.
@@ -62,4 +66,7 @@ good HEAPSHIM_QUARANTINE=64M HEAPSHIM_PAGE_ALIGN=1 HEAPSHIM_LEAK_EXITCODE=255
 good HEAPSHIM_QUARANTINE=0 HEAPSHIM_PAGE_GUARD=before HEAPSHIM_ON_ERROR=continue
 good HEAPSHIM_QUARANTINE=1GiB HEAPSHIM_STACK_DEPTH=0 HEAPSHIM_SHOW_REACHABLE=1 HEAPSHIM_REPORT_FORMAT=json
 good HEAPSHIM_STATS=0 HEAPSHIM_FAIL_RATE=0 HEAPSHIM_FAIL_SEED=42 HEAPSHIM_ARENA_FREE=0 HEAPSHIM_REPORT=stderr
+good HEAPSHIM_BACKEND=libc HEAPSHIM_STATS=yes HEAPSHIM_LIMIT=64MiB HEAPSHIM_FAIL_AT=1000000+
+good HEAPSHIM_FAIL_RATE=0.000001 HEAPSHIM_FAIL_IN='^no_such_function$' HEAPSHIM_TRACE="$HS_TMP/trace.%p"
+[[ -s $(ls "$HS_TMP"/trace.* | head -n 1) ]] || fail "HEAPSHIM_TRACE wrote nothing"
 exit 0
