@@ -5,7 +5,11 @@
  * against another version of the header gets what both know of. */
 #include <string.h>
 
+#include "../config.h"
+#include "../services/calls.h"
 #include "../services/report.h"
+#include "../services/wrapper_facts.h"
+#include "../wrappers/wrappers.h"
 #include "../services/thread.h"
 #include "entry.h"
 #include "heapshim.h"
@@ -74,6 +78,29 @@ HS_EXPORT long __heapshim_check(void)
     return b->check_all ? (long)b->check_all() : HEAPSHIM_UNSUPPORTED;
 }
 
+/* The stats wrapper's peaks and call counts, by the families of the
+ * header. */
+static void add_counted(struct heapshim_stats *s)
+{
+    static const enum heapshim_call family[HS_CALLS] = {
+        [HS_CALL_MALLOC] = HEAPSHIM_CALL_MALLOC,
+        [HS_CALL_CALLOC] = HEAPSHIM_CALL_CALLOC,
+        [HS_CALL_REALLOC] = HEAPSHIM_CALL_REALLOC,
+        [HS_CALL_ALIGNED] = HEAPSHIM_CALL_ALIGNED,
+        [HS_CALL_NEW] = HEAPSHIM_CALL_NEW,
+        [HS_CALL_NEW_ARRAY] = HEAPSHIM_CALL_NEW_ARRAY,
+        [HS_CALL_FREE] = HEAPSHIM_CALL_FREE,
+        [HS_CALL_DELETE] = HEAPSHIM_CALL_DELETE,
+        [HS_CALL_DELETE_ARRAY] = HEAPSHIM_CALL_DELETE_ARRAY,
+    };
+    struct hs_stats_facts facts;
+    hs_stats_facts(&facts);
+    s->valid |= HEAPSHIM_STATS_CALLS;
+    s->peak = (struct heapshim_amount){facts.peak_bytes, facts.peak_blocks};
+    for (int c = 0; c < HS_CALLS; c++)
+        s->calls[family[c]] += facts.counts.calls[c];
+}
+
 HS_EXPORT int __heapshim_stats(struct heapshim_stats *out, size_t out_size)
 {
     struct hs_usage u = hs_usage_now();
@@ -81,6 +108,8 @@ HS_EXPORT int __heapshim_stats(struct heapshim_stats *out, size_t out_size)
         .valid = HEAPSHIM_STATS_LIVE,
         .live = {u.bytes, u.blocks},
     };
+    if (hs_config.stats)
+        add_counted(&s);
     if (out)
         copy_out(out, out_size, &s, sizeof s);
     return HEAPSHIM_OK;

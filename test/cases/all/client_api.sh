@@ -110,6 +110,17 @@ for program in api_use api_use_cxx; do
     want "$out" leak_check_no_out 0
 done
 
+# With the stats wrapper on, the peak and the calls are filled in too: the
+# ten mallocs are among the calls counted, and all ten blocks were live at
+# once.
+HEAPSHIM_STATS=1 HEAPSHIM_REPORT="$HS_TMP/stats.%p" shim "$HS_TESTBIN/api_use" all >stats.out ||
+    fail "stats on: status $?"
+want stats.out stats_valid 3
+read -r peak_bytes peak_blocks < <(sed -n 's/^stats_peak=//p' stats.out)
+malloc_calls=$(sed -n 's/^stats_malloc_calls=//p' stats.out)
+[[ $peak_blocks -ge 10 && $peak_bytes -ge 1000 && $malloc_calls -ge 10 ]] ||
+    fail "stats on: peak $peak_bytes bytes in $peak_blocks blocks, $malloc_calls mallocs"
+
 # Intentional leaks: a marked block (and the block only it points to) and
 # a block from an ignore scope are left out; 24 bytes leaked outside any
 # scope and 40 by another thread while this one was in a scope are not.
