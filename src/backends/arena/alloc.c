@@ -40,6 +40,8 @@ static void *alloc_large(size_t size, size_t align, bool zero)
     page->used = 1;
     if (zero && !fresh)
         memset(page->start, 0, size);
+    else if (!fresh)
+        ((struct block *)page->start)->tag = 0; /* a freed tag left from before */
     return page->start;
 }
 
@@ -87,7 +89,7 @@ static bool block_around(uintptr_t addr, struct hs_block *out, bool *freed)
         } else if (page->kind == PAGE_LARGE) {
             start = (uintptr_t)page->start;
             size = page->large_size;
-            *freed = false;
+            *freed = !live_large_block(page, start);
         }
     } else if (huge) {
         start = addr;
@@ -132,8 +134,8 @@ __attribute__((noinline)) static void free_slow(void *ptr, const char *call)
     if (segment) {
         struct page *page = page_of(segment, addr);
         struct block *b = live_small_block(page, addr);
-        if (!b && page->kind == PAGE_LARGE && addr == (uintptr_t)page->start)
-            b = ptr;
+        if (!b)
+            b = live_large_block(page, addr);
         if (!b)
             report_pointer(ptr, call, true);
         else if (segment->heap == hs_arena_heap)
@@ -190,7 +192,7 @@ static size_t arena_usable_size(const void *ptr)
         const struct page *page = page_of(segment, addr);
         if (live_small_block(page, addr))
             return page->block_size;
-        if (page->kind == PAGE_LARGE && addr == (uintptr_t)page->start)
+        if (live_large_block(page, addr))
             return (size_t)page->slices << SLICE_SHIFT;
         return HS_NOT_LIVE;
     }

@@ -55,4 +55,14 @@ static inline struct block *live_small_block(const struct page *page, uintptr_t 
     return NULL;
 }
 
+/* The live large block at addr, or NULL. A large block freed by another
+ * thread carries its freed tag until its owner takes it back. */
+static inline struct block *live_large_block(const struct page *page, uintptr_t addr)
+{
+    struct block *b = (struct block *)addr;
+    if (page->kind == PAGE_LARGE && addr == (uintptr_t)page->start && b->tag != freed_tag(b))
+        return b;
+    return NULL;
+}
+
 #endif

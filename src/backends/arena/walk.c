@@ -1,12 +1,12 @@
 /* The exit report's view of the arenas: every live block, found by walking
  * the segments in address order, with no per-call bookkeeping. A small
- * block is live unless it carries its freed tag; a large page or a huge run
- * is one block. The caller holds the reservation still (fork_prepare), so
+ * or large block is live unless it carries its freed tag; a huge run is one
+ * block. The caller holds the reservation still (fork_prepare), so
  * no segment is unmapped under the walk; threads still running may change
  * pages meanwhile, which can make the report miss or add a block they are
  * handling at that instant, never read unmapped memory. */
 #include "../../backend.h"
-#include "arena.h"
+#include "alloc_inline.h"
 
 static void visit_block(hs_block_visitor *visit, void *ctx, uintptr_t address, size_t size,
                         size_t extent)
@@ -27,7 +27,7 @@ static void walk_segment(struct segment *segment, hs_block_visitor *visit, void 
         const struct page *page = &segment->pages[i];
         if (page->head_offset != 0)
             continue;
-        if (page->kind == PAGE_LARGE) {
+        if (live_large_block(page, (uintptr_t)page->start)) {
             visit_block(visit, ctx, (uintptr_t)page->start, page->large_size,
                         (size_t)page->slices << SLICE_SHIFT);
         } else if (page->kind == PAGE_SMALL) {
