@@ -15,11 +15,13 @@ out=$(env "${wrappers[@]}" LD_PRELOAD="$HS_LIB" HEAPSHIM_BACKEND="$HS_BACKEND" \
       HEAPSHIM_REPORT="$HS_REPORTS/report.%p" "$HS_TESTBIN/thread_churn" 1000) || fail "thread_churn: status $?: $out"
 [[ $out =~ ^ok\ [0-9]+$ ]] || fail "thread_churn: $out"
 no_heap_errors
+# fork_stress's children leave by exit() one time in four (the others by
+# _exit, which writes no report): at least 25 of them, and the parents.
 reports=$(ls "$HS_REPORTS" | wc -l)
-[[ $reports -ge 50 ]] || fail "only $reports reports"
+[[ $reports -ge 27 ]] || fail "only $reports reports"
 [[ $(grep -l '^heapshim: statistics:$' "$HS_REPORTS"/* | wc -l) == "$reports" ]] ||
     fail "a report has no statistics"
 grep -h '^heapshim: limit:' "$HS_REPORTS"/* | grep -v 'requests refused: 0$' && fail "the limit refused something"
 "$HS_ROOT/scripts/heapshim-trace" summary traces/* >summary || fail "a trace does not read back"
-[[ $(grep -c '^pid ' summary) -ge 50 ]] || fail "traces of only $(grep -c '^pid ' summary) processes"
+[[ $(grep -c '^pid ' summary) -ge 27 ]] || fail "traces of only $(grep -c '^pid ' summary) processes"
 exit 0
