@@ -44,6 +44,19 @@ PEERS = (("jemalloc", "libjemalloc.so.2"), ("tcmalloc", "libtcmalloc_minimal.so.
          ("mimalloc", "libmimalloc.so.2"))
 CHECKING_BACKENDS = ("debug", "page")
 PAIR_SIZES = ("16", "64", "256", "mix")
+# The wrappers' cost: each alone and all four, over the fastest backends, on
+# a one-thread and a four-thread workload, one run each.
+WRAPPER_SETTINGS = (
+    ("bare", {}),
+    ("stats", {"HEAPSHIM_STATS": "1"}),
+    ("limit", {"HEAPSHIM_LIMIT": "1T"}),
+    ("fail", {"HEAPSHIM_FAIL_AT": "1000000000000"}),
+    ("trace", {"HEAPSHIM_TRACE": "/dev/null"}),
+    ("all four", {"HEAPSHIM_STATS": "1", "HEAPSHIM_LIMIT": "1T",
+                  "HEAPSHIM_FAIL_AT": "1000000000000", "HEAPSHIM_TRACE": "/dev/null"}),
+)
+WRAPPER_WORKLOADS = ("pairs", "threads-4")
+WRAPPER_BACKENDS = ("libc", "arena")
 STARTUP_EXECS = 200
 
 
@@ -353,6 +366,23 @@ class Report:
         return out
 
 
+def wrapper_rows(m, workloads, backends):
+    """Measures each wrapper setting over the fast backends built (libc is
+    always built); returns the table's rows, "WORKLOAD BACKEND"."""
+    rows = []
+    for w in (w for w in workloads if w.name in WRAPPER_WORKLOADS):
+        print(f"wrappers: {w.name}", file=sys.stderr, flush=True)
+        m.measure("wrap", w.name, Allocator("glibc", {}), w.command)
+        for backend in (b for b in WRAPPER_BACKENDS if b == "libc" or b in backends):
+            row = f"{w.name} {backend}"
+            for name, settings in WRAPPER_SETTINGS:
+                env = dict(settings, LD_PRELOAD=LIB, HEAPSHIM_BACKEND=backend,
+                           HEAPSHIM_REPORT="/dev/null")
+                m.measure("wrap", row, Allocator(name, env), w.command)
+            rows.append(row)
+    return rows
+
+
 def main():
     if not os.access("/usr/bin/time", os.X_OK):
         sys.exit("make bench needs /usr/bin/time (the Debian package time)")
@@ -388,6 +418,7 @@ def main():
             for t in tools:
                 if not t.only or t.only in w.flags:
                     m.measure("light", w.name, t, w.light, reference)
+        wrapped = wrapper_rows(m, workloads, os.environ.get("HS_BACKENDS", "").split())
     report = Report(m, fast, tools, rounds, os.environ.get("BENCH_TARGET", "heapshim-arena"))
     head = [f"heapshim benchmarks, {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, "
             f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end, "
@@ -396,7 +427,14 @@ def main():
             "checking tools: " + (" ".join(t.name for t in tools) or "none"),
             "a ratio is to the column named in the title; * = geomean over fewer workloads; "
             "- = not run"]
-    text = "\n".join(head + report.lines(workloads)) + "\n"
+    lines = report.lines(workloads)
+    if wrapped:
+        settings = [name for name, _ in WRAPPER_SETTINGS]
+        lines += table("wrappers: time in seconds, one run (ratio to the bare backend; "
+                       "glibc: no shim at all)", wrapped, ["glibc"] + settings,
+                       lambda r, c: m.value("wrap", r.split()[0] if c == "glibc" else r, c),
+                       2, "bare")
+    text = "\n".join(head + lines) + "\n"
     os.makedirs(BIN, exist_ok=True)
     with open(os.path.join(BIN, "results.txt"), "w") as f:
         f.write(text)
