@@ -92,7 +92,7 @@ static struct locked_pool pools[POOLS];
  * about as many frees in a quiet shard as in a busy one. */
 static size_t quarantine_limit;
 static size_t quarantined_bytes; /* atomic */
-static unsigned eviction_turn;   /* atomic: the next shard to evict from */
+static size_t eviction_turn;     /* atomic: the next shard to evict from */
 
 static inline struct shard *shard_of(uintptr_t ptr)
 {
@@ -328,7 +328,7 @@ static void evict_oldest(struct shard *s, struct debug_block *out)
     s->head = (s->head + 1) % RING_SLOTS;
     s->count--;
     s->bytes -= held_bytes(out);
-    __atomic_sub_fetch(&quarantined_bytes, held_bytes(out), __ATOMIC_RELAXED);
+    hs_counter_add(&quarantined_bytes, -held_bytes(out));
 }
 
 /* A block out of the quarantine: a changed byte of its freed pattern is a
@@ -378,7 +378,7 @@ static void enter_quarantine(const struct debug_block *freed)
         ring[(s->head + s->count) % RING_SLOTS] = *freed;
         s->count++;
         s->bytes += held_bytes(freed);
-        __atomic_add_fetch(&quarantined_bytes, held_bytes(freed), __ATOMIC_RELAXED);
+        hs_counter_add(&quarantined_bytes, held_bytes(freed));
     } else { /* no quarantine, or no memory for it: nothing is held back */
         evicted[evicted_count++] = *freed;
     }
@@ -386,7 +386,7 @@ static void enter_quarantine(const struct debug_block *freed)
     for (int tries = 0; tries < 2 * SHARDS && evicted_count < EVICT_MAX &&
                         __atomic_load_n(&quarantined_bytes, __ATOMIC_RELAXED) > quarantine_limit;
          tries++) {
-        struct shard *victim = &shards[__atomic_fetch_add(&eviction_turn, 1, __ATOMIC_RELAXED) % SHARDS];
+        struct shard *victim = &shards[hs_counter_add(&eviction_turn, 1) % SHARDS];
         hs_lock_acquire(&victim->lock);
         if (victim->count > 0)
             evict_oldest(victim, &evicted[evicted_count++]);
