@@ -92,7 +92,7 @@ static struct locked_pool pools[POOLS];
  * about as many frees in a quiet shard as in a busy one. */
 static size_t quarantine_limit;
 static size_t quarantined_bytes; /* atomic */
-static unsigned eviction_turn;   /* atomic: the next shard to evict from */
+static size_t eviction_turn;     /* atomic: the next shard to evict from */
 
 static inline struct shard *shard_of(uintptr_t ptr)
 {
@@ -281,11 +281,19 @@ static int check_redzones(const struct debug_block *b, const char *call,
 /* Each shard's part is a ring of the records of its freed blocks, oldest
  * first: they leave the block table when they enter, so the table holds
  * live blocks only, and eviction reads the ring in order instead of
- * searching the table. The rings are mapped at the first free, not at
- * start: a process that frees nothing pays nothing. */
+ * searching the table. The rings are interleaved, position by position
+ * (one page holds a position of every shard's), so a process that frees
+ * little touches a page or two of them, not a page per shard; and they are
+ * mapped at the first free, not at start. */
 static struct debug_block *all_rings; /* atomic; RING_SLOTS per shard */
 
-static struct debug_block *shard_ring(const struct shard *s)
+static inline struct debug_block *ring_slot(struct debug_block *rings, const struct shard *s,
+                                            size_t position)
+{
+    return &rings[position % RING_SLOTS * SHARDS + (size_t)(s - shards)];
+}
+
+static struct debug_block *the_rings(void)
 {
     struct debug_block *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
     if (!rings) {
@@ -300,17 +308,16 @@ static struct debug_block *shard_ring(const struct shard *s)
             rings = none;
         }
     }
-    return rings + (size_t)(s - shards) * RING_SLOTS;
+    return rings;
 }
 
 /* The quarantined record of ptr in its shard's ring, or NULL. Shard locked;
  * a linear search, for error reports only. */
 static const struct debug_block *quarantined(const struct shard *s, uintptr_t ptr)
 {
-    struct debug_block *ring = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
-    ring = ring ? ring + (size_t)(s - shards) * RING_SLOTS : NULL;
-    for (size_t i = 0; ring && i < s->count; i++) {
-        const struct debug_block *b = &ring[(s->head + i) % RING_SLOTS];
+    struct debug_block *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
+    for (size_t i = 0; rings && i < s->count; i++) {
+        const struct debug_block *b = ring_slot(rings, s, s->head + i);
         if (b->ptr == ptr)
             return b;
     }
@@ -322,11 +329,11 @@ static const struct debug_block *quarantined(const struct shard *s, uintptr_t pt
 /* Shard locked: takes the oldest block out of the quarantine into *out. */
 static void evict_oldest(struct shard *s, struct debug_block *out)
 {
-    *out = shard_ring(s)[s->head];
+    *out = *ring_slot(the_rings(), s, s->head);
     s->head = (s->head + 1) % RING_SLOTS;
     s->count--;
     s->bytes -= held_bytes(out);
-    __atomic_sub_fetch(&quarantined_bytes, held_bytes(out), __ATOMIC_RELAXED);
+    hs_counter_add(&quarantined_bytes, -held_bytes(out));
 }
 
 /* A block out of the quarantine: a changed byte of its freed pattern is a
@@ -353,7 +360,7 @@ static void prefetch_next_eviction(void)
     struct debug_block *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
     if (!rings || !next->count)
         return;
-    uintptr_t ptr = rings[(size_t)(next - shards) * RING_SLOTS + next->head % RING_SLOTS].ptr;
+    uintptr_t ptr = ring_slot(rings, next, next->head)->ptr;
     __builtin_prefetch((const void *)ptr);
     __builtin_prefetch((const void *)(ptr + 64));
 }
@@ -367,16 +374,16 @@ static void enter_quarantine(const struct debug_block *freed)
     struct debug_block evicted[EVICT_MAX];
     size_t evicted_count = 0;
     struct shard *s = shard_of(freed->ptr);
-    struct debug_block *ring = quarantine_limit ? shard_ring(s) : NULL;
+    struct debug_block *rings = quarantine_limit ? the_rings() : NULL;
     hs_lock_acquire(&s->lock);
     hs_table_remove(&s->blocks, hs_table_find(&s->blocks, freed->ptr));
-    if (ring) {
+    if (rings) {
         if (s->count == RING_SLOTS)
             evict_oldest(s, &evicted[evicted_count++]);
-        ring[(s->head + s->count) % RING_SLOTS] = *freed;
+        *ring_slot(rings, s, s->head + s->count) = *freed;
         s->count++;
         s->bytes += held_bytes(freed);
-        __atomic_add_fetch(&quarantined_bytes, held_bytes(freed), __ATOMIC_RELAXED);
+        hs_counter_add(&quarantined_bytes, held_bytes(freed));
     } else { /* no quarantine, or no memory for it: nothing is held back */
         evicted[evicted_count++] = *freed;
     }
@@ -384,7 +391,7 @@ static void enter_quarantine(const struct debug_block *freed)
     for (int tries = 0; tries < 2 * SHARDS && evicted_count < EVICT_MAX &&
                         __atomic_load_n(&quarantined_bytes, __ATOMIC_RELAXED) > quarantine_limit;
          tries++) {
-        struct shard *victim = &shards[__atomic_fetch_add(&eviction_turn, 1, __ATOMIC_RELAXED) % SHARDS];
+        struct shard *victim = &shards[hs_counter_add(&eviction_turn, 1) % SHARDS];
         hs_lock_acquire(&victim->lock);
         if (victim->count > 0)
             evict_oldest(victim, &evicted[evicted_count++]);
@@ -447,7 +454,7 @@ static bool find_containing(uintptr_t addr, struct debug_block *out)
             if ((found = addr >= b->slot && addr < slot_end(b)))
                 *out = *b;
         for (size_t k = 0; rings && !found && k < s->count; k++) {
-            b = &rings[(size_t)i * RING_SLOTS + (s->head + k) % RING_SLOTS];
+            b = ring_slot(rings, s, s->head + k);
             if ((found = addr >= b->slot && addr < slot_end(b)))
                 *out = *b;
         }

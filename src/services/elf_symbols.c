@@ -50,8 +50,12 @@ static void add_table(struct hs_symbols *syms, const struct hs_section *table,
 static bool symbol_less(const void *a, const void *b)
 {
     const struct hs_symbol *x = a, *y = b;
-    if (x->value != y->value)
-        return x->value < y->value;
+    return x->value < y->value;
+}
+
+/* Of two aliases, whether x names the address better. */
+static bool better(const struct hs_symbol *x, const struct hs_symbol *y)
+{
     if (x->rank != y->rank)
         return x->rank > y->rank;
     size_t xl = strlen(x->name), yl = strlen(y->name); /* fopen over fopen64 */
@@ -79,16 +83,20 @@ bool hs_symbols_load(struct hs_symbols *syms, const struct hs_elf *elf,
         add_table(syms, symtab, strtab, names);
     if (elf->dynsym.data)
         add_table(syms, &elf->dynsym, &elf->dynstr, names);
-    hs_sort(syms->items, syms->count, sizeof *syms->items, symbol_less);
-    /* One per address: the best ranked first, with the largest size seen. */
+    if (!hs_radix_sort(syms->items, syms->count, sizeof *syms->items))
+        hs_sort(syms->items, syms->count, sizeof *syms->items, symbol_less);
+    /* One per address: the best named, with the largest size seen. */
     size_t kept = 0;
     for (size_t i = 0; i < syms->count; i++) {
-        if (kept && syms->items[kept - 1].value == syms->items[i].value) {
-            if (syms->items[i].size > syms->items[kept - 1].size)
-                syms->items[kept - 1].size = syms->items[i].size;
-            continue;
+        struct hs_symbol *s = &syms->items[i], *last = kept ? &syms->items[kept - 1] : NULL;
+        if (!last || last->value != s->value) {
+            syms->items[kept++] = *s;
+        } else {
+            uint64_t size = last->size > s->size ? last->size : s->size;
+            if (better(s, last))
+                *last = *s;
+            last->size = size;
         }
-        syms->items[kept++] = syms->items[i];
     }
     syms->count = kept;
     return kept > 0;

@@ -223,49 +223,13 @@ static void scan_root(uintptr_t from, uintptr_t to, void *ctx)
 
 /* ---- classification ---- */
 
-/* Sorts by address: a radix sort on 16-bit digits of start / 16 (blocks are
- * 16-byte aligned and addresses fit 48 bits), ping-ponging with a scratch
- * array. Falls back to a heapsort when no scratch memory can be had. */
-static void sort_by_address(struct hs_scan_entry *entries, size_t count)
-{
-    size_t bytes = count * sizeof *entries;
-    struct hs_scan_entry *scratch = hs_region_map(bytes);
-    size_t *histogram = hs_region_map(65536 * sizeof *histogram);
-    if (!scratch || !histogram) {
-        hs_sort(entries, count, sizeof *entries, entry_less);
-    } else {
-        struct hs_scan_entry *from = entries, *to = scratch;
-        for (unsigned shift = 4; shift < 52; shift += 16) {
-            memset(histogram, 0, 65536 * sizeof *histogram);
-            for (size_t i = 0; i < count; i++)
-                histogram[(from[i].start >> shift) & 0xffff]++;
-            size_t sum = 0;
-            for (size_t d = 0; d < 65536; d++) {
-                size_t n = histogram[d];
-                histogram[d] = sum;
-                sum += n;
-            }
-            for (size_t i = 0; i < count; i++)
-                to[histogram[(from[i].start >> shift) & 0xffff]++] = from[i];
-            struct hs_scan_entry *t = from;
-            from = to;
-            to = t;
-        }
-        if (from != entries)
-            memcpy(entries, from, bytes);
-    }
-    if (scratch)
-        hs_region_unmap(scratch, bytes);
-    if (histogram)
-        hs_region_unmap(histogram, 65536 * sizeof *histogram);
-}
-
 bool hs_scan(struct hs_scan_entry *entries, size_t count, uintptr_t stack_boundary)
 {
     struct scan s = {.entries = entries, .count = count};
     if (count == 0)
         return true;
-    sort_by_address(entries, count);
+    if (!hs_radix_sort(entries, count, sizeof *entries)) /* by start */
+        hs_sort(entries, count, sizeof *entries, entry_less);
     s.lowest = entries[0].start;
     for (size_t i = 0; i < count; i++) {
         entries[i].kind = UNSEEN;

@@ -12,6 +12,12 @@
 /* less(a, b): whether a sorts before b. */
 void hs_sort(void *base, size_t count, size_t size, bool (*less)(const void *, const void *));
 
+/* Sorts count items of `size` bytes by the 64-bit key at their start,
+ * stably, in linear time (a radix sort on the digits where the keys
+ * differ). False, with the items untouched, when there is no memory for
+ * the scratch copy it needs. */
+bool hs_radix_sort(void *items, size_t count, size_t size);
+
 /* In count items of `size` bytes sorted by a 64-bit key at their start, the
  * index of the last one whose key is at most key; SIZE_MAX if there is
  * none. */
