@@ -127,7 +127,7 @@ static void free_remote(struct segment *segment, struct block *b)
 }
 
 /* Everything but a small block of the thread's own heap. */
-__attribute__((noinline)) static void free_slow(void *ptr, const char *call)
+__attribute__((noinline)) static void free_slow(void *ptr)
 {
     uintptr_t addr = (uintptr_t)ptr;
     struct segment *segment = segment_of(addr);
@@ -137,7 +137,7 @@ __attribute__((noinline)) static void free_slow(void *ptr, const char *call)
         if (!b)
             b = live_large_block(page, addr);
         if (!b)
-            report_pointer(ptr, call, true);
+            report_pointer(ptr, "free", true);
         else if (segment->heap == hs_arena_heap)
             hs_arena_free_local(segment->heap, page, b);
         else if (page->kind != PAGE_SMALL || !hs_arena_stash(hs_arena_heap, page->size_class, b))
@@ -148,7 +148,7 @@ __attribute__((noinline)) static void free_slow(void *ptr, const char *call)
     if (huge && !huge->freed)
         hs_arena_huge_free(ptr);
     else
-        report_pointer(ptr, call, true);
+        report_pointer(ptr, "free", true);
 }
 
 static void arena_free(void *ptr, enum hs_alloc_kind kind)
@@ -167,7 +167,7 @@ static void arena_free(void *ptr, enum hs_alloc_kind kind)
             return;
         }
     }
-    free_slow(ptr, "free");
+    free_slow(ptr);
 }
 
 /* HEAPSHIM_ARENA_FREE=0: a small block is marked freed, so the report and a
@@ -181,7 +181,7 @@ static void arena_free_batch(void *ptr, enum hs_alloc_kind kind)
     if (b)
         b->tag = freed_tag(b);
     else
-        free_slow(ptr, "free");
+        free_slow(ptr);
 }
 
 static size_t arena_usable_size(const void *ptr)

@@ -188,10 +188,8 @@ void hs_arena_purge(struct heap *heap, bool now);
 /* pages.c: small blocks. */
 void *hs_arena_small_slow(struct heap *heap, unsigned size_class);
 void hs_arena_page_changed(struct heap *heap, struct page *page);
-void hs_arena_take_remote(struct heap *heap);
 /* A block of the calling thread's own heap, small or large. */
 void hs_arena_free_local(struct heap *heap, struct page *page, struct block *block);
-void hs_arena_list_unlink(struct heap *heap, struct page *page);
 /* A small block of another heap, freed by this thread: false if the stash
  * for its class is full. */
 bool hs_arena_stash(struct heap *heap, unsigned size_class, struct block *block);

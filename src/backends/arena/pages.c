@@ -26,7 +26,7 @@ static void list_push(struct heap *heap, struct page *page)
     page->listed = true;
 }
 
-void hs_arena_list_unlink(struct heap *heap, struct page *page)
+static void list_unlink(struct heap *heap, struct page *page)
 {
     if (page->prev)
         page->prev->next = page->next;
@@ -86,6 +86,23 @@ static void carve(struct page *page)
     page->end += count * size;
 }
 
+/* Takes back the blocks other threads freed into this heap. */
+static void take_remote(struct heap *heap)
+{
+    struct block *b = __atomic_exchange_n(&heap->remote_free, NULL, __ATOMIC_ACQUIRE);
+    while (b) {
+        struct block *next = decode_link(b->link);
+        struct segment *segment = segment_of((uintptr_t)b);
+        HS_ASSERT(segment && segment->heap == heap);
+        if (next && !segment_of((uintptr_t)next)) {
+            hs_arena_report_damage(b);
+            next = NULL;
+        }
+        hs_arena_free_local(heap, page_of(segment, (uintptr_t)b), b);
+        b = next;
+    }
+}
+
 void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
 {
     if (heap == &hs_arena_empty_heap && !(heap = hs_arena_attach()))
@@ -96,7 +113,7 @@ void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
             return pop_block(page);
         if (page == &heap->stash[size_class]) {
             heap->stashed[size_class] = 0;
-            hs_arena_list_unlink(heap, page); /* empty */
+            list_unlink(heap, page); /* empty */
             continue;
         }
         if (page != &hs_arena_empty_page) {
@@ -104,11 +121,11 @@ void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
                 carve(page);
                 return pop_block(page);
             }
-            hs_arena_list_unlink(heap, page); /* full */
+            list_unlink(heap, page); /* full */
             continue;
         }
         if (__atomic_load_n(&heap->remote_free, __ATOMIC_RELAXED)) {
-            hs_arena_take_remote(heap);
+            take_remote(heap);
             if (heap->pages[size_class] != &hs_arena_empty_page)
                 continue;
         }
@@ -138,7 +155,7 @@ void hs_arena_page_changed(struct heap *heap, struct page *page)
     if (!page->listed)
         list_push(heap, page);
     if (page->used == 0 && (page->prev || page->next)) {
-        hs_arena_list_unlink(heap, page);
+        list_unlink(heap, page);
         hs_arena_give_slices(heap, page);
     }
 }
@@ -155,18 +172,3 @@ void hs_arena_free_local(struct heap *heap, struct page *page, struct block *blo
         hs_arena_page_changed(heap, page);
 }
 
-void hs_arena_take_remote(struct heap *heap)
-{
-    struct block *b = __atomic_exchange_n(&heap->remote_free, NULL, __ATOMIC_ACQUIRE);
-    while (b) {
-        struct block *next = decode_link(b->link);
-        struct segment *segment = segment_of((uintptr_t)b);
-        HS_ASSERT(segment && segment->heap == heap);
-        if (next && !segment_of((uintptr_t)next)) {
-            hs_arena_report_damage(b);
-            next = NULL;
-        }
-        hs_arena_free_local(heap, page_of(segment, (uintptr_t)b), b);
-        b = next;
-    }
-}
