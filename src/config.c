@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "services/escape.h"
 #include "services/fmt.h"
 #include "services/os.h"
 #include "services/writer.h"
@@ -39,7 +40,11 @@ _Noreturn void hs_config_error(const char *name, const char *value, const char *
 {
     struct hs_writer w;
     hs_writer_open(&w, NULL, false);
-    hs_printf(&w, "heapshim: configuration error: %s=%s: %s\n", name, value, why);
+    hs_writer_puts(&w, "heapshim: configuration error: ");
+    hs_text_string(&w, name);
+    hs_writer_puts(&w, "=");
+    hs_text_string(&w, value);
+    hs_printf(&w, ": %s\n", why);
     hs_writer_close(&w);
     hs_os_exit(2);
 }
