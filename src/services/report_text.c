@@ -35,11 +35,17 @@ const char *hs_alloc_kind_name(enum hs_alloc_kind kind)
     }
 }
 
+/* "#N 0xPC in FUNCTION FILE:LINE (MODULE+0xOFFSET)", leaving out what is
+ * unknown, and in secure execution the pc of a frame that module+offset
+ * places (config.h). */
 static void text_frame(struct hs_writer *w, unsigned index, uintptr_t pc, bool return_address)
 {
     struct hs_frame f;
-    hs_printf(w, "    #%u %p", index, (void *)pc);
-    if (hs_symbolize(pc, return_address, &f)) {
+    bool known = hs_symbolize(pc, return_address, &f);
+    hs_printf(w, "    #%u", index);
+    if (!known || !hs_config.secure)
+        hs_printf(w, " %p", (void *)pc);
+    if (known) {
         if (f.function) {
             hs_writer_puts(w, " in ");
             hs_text_string(w, f.function);
@@ -234,6 +240,9 @@ void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *
 {
     hs_printf(w, "heapshim: %s for pid %d (backend %s)\n",
               d->at_exit ? "exit report" : "leak check", (int)d->pid, d->backend);
+    if (hs_config.secure)
+        hs_printf(w, "heapshim: secure execution (setuid, setgid or capabilities): HEAPSHIM_* "
+                  "variables are ignored and addresses are hidden\n");
     if (d->facts.note)
         hs_printf(w, "heapshim: note: %s\n", d->facts.note);
     else
