@@ -20,10 +20,11 @@ void hs_text_string(struct hs_writer *w, const char *s);
 /* Writes s as a JSON string with its quotes, or null when s is NULL.
  * Well-formed UTF-8 is written as it is, '"' and '\' with a backslash,
  * newline, carriage return and tab as "\n", "\r", "\t", the other control
- * characters as "\uXXXX", and each byte that is not part of well-formed
- * UTF-8 as "\ufffd" (U+FFFD, the replacement character): the result is
- * valid UTF-8 and valid I-JSON, which every parser accepts; the exact bytes
- * are in the text report. */
+ * characters as "\uXXXX", and bytes that are not well-formed UTF-8 as
+ * "\ufffd" (U+FFFD, the replacement character), one for each maximal
+ * subpart as Unicode recommends (what Python's errors="replace" gives): the
+ * result is valid UTF-8 and valid I-JSON, which every parser accepts; the
+ * exact bytes are in the text report. */
 void hs_json_string(struct hs_writer *w, const char *s);
 
 #endif

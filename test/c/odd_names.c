@@ -7,7 +7,7 @@
 
 void *volatile sink;
 
-__attribute__((noinline)) static void hs_odd_name_placeholder(int double_free)
+__attribute__((noinline)) static void hs_odd_name_placeholder_long_enough_for_them(int double_free)
 {
     sink = malloc(40);
     memset(sink, 1, 40);
@@ -20,6 +20,6 @@ __attribute__((noinline)) static void hs_odd_name_placeholder(int double_free)
 
 int main(int argc, char **argv)
 {
-    hs_odd_name_placeholder(argc > 1 && strcmp(argv[1], "double-free") == 0);
+    hs_odd_name_placeholder_long_enough_for_them(argc > 1 && strcmp(argv[1], "double-free") == 0);
     return 0;
 }

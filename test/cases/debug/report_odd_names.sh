@@ -2,10 +2,11 @@
 # name and function name hold a newline, a terminal escape, quotes, a
 # backslash and bytes that are not UTF-8 leaks a block and frees another
 # twice: the text report keeps every line starting with "heapshim:" (or an
-# indented frame) and gives the exact bytes back through its escapes
-# (\\ \n \r \t \xNN); the JSON report is valid for json.load and holds each
-# name with U+FFFD for each byte that is not UTF-8. A configuration error
-# naming a value with a newline stays one line.
+# indented frame), holds no control byte and no byte that is not UTF-8, and
+# gives the exact bytes back through its escapes (\\ \n \r \t \xNN); the
+# JSON report is UTF-8, valid for json.load, and holds each name as
+# Python's errors="replace" decodes it (U+FFFD for each maximal subpart).
+# A configuration error naming a value with a newline stays one line.
 source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 dir=$HS_TMP/$'dir\xff\n\x1b[7m'
@@ -19,8 +20,13 @@ gcc -g -O1 -o "$HS_TMP/built" "$source_file" || fail "cannot build the test prog
 # the file (.strtab, .debug_str) is patched, same length.
 cat >names.py <<'PY_EOF'
 import json, os, re, sys
-PLACEHOLDER = b'hs_odd_name_placeholder'
-ODD = b'odd\xff\n\x1b[31m"q\\\xc3(\xe2\x80\xa8z\x7fend'
+PLACEHOLDER = b'hs_odd_name_placeholder_long_enough_for_them'
+# A newline, an escape, a quote, a backslash, bytes that start no character,
+# a lone surrogate, an overlong '/', a code point past U+10FFFF, a cut
+# sequence, a line separator, a C1 control, a bidirectional override and
+# well-formed characters of 2 and 4 bytes.
+ODD = (b'odd\xff\n\x1b[31m"q\\\xc3(\xe2\x80\xa8z\x7f\xed\xa0\x80\xc0\xaf\xf4\x90\x80\x80'
+       b'\xe2\x82x\xf0\x9f\x98\x80\xc2\x9b\xe2\x80\xae\xc3\xa9e')
 assert len(ODD) == len(PLACEHOLDER)
 
 def patch(built, program):
@@ -45,11 +51,14 @@ def unescape(text):
     return bytes(out)
 
 def check_text(report, program, source):
-    lines = open(report, 'rb').read().split(b'\n')
+    raw = open(report, 'rb').read()
+    lines = raw.split(b'\n')
     assert lines[-1] == b'', 'the report does not end with a newline'
     for line in lines[:-1]:
         assert line.startswith(b'heapshim:') or line.startswith(b'    '), \
             'a line that is neither heapshim: nor a frame: %r' % line
+        assert not re.search(rb'[\x00-\x1f\x7f]', line), 'a control byte in %r' % line
+    raw.decode('utf-8')  # strict: what is not UTF-8 is escaped
     frame = re.compile(rb'^    #\d+ 0x[0-9a-f]+ in (\S+) (\S+):(\d+) \((\S+)\+0x[0-9a-f]+\)$')
     found = [m for m in map(frame.match, lines) if m and unescape(m.group(1)) == ODD]
     assert found, 'no frame names the odd function: %r' % lines
