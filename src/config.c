@@ -3,12 +3,25 @@
  * The environment is read straight from `environ` (no getenv, no allocation),
  * or from /proc/self/environ when the first allocation comes so early that
  * libc has not set `environ` yet. Strings kept from it are copied into static
- * storage, since the program may later change its environment. */
+ * storage, since the program may later change its environment.
+ *
+ * In secure execution (a setuid or setgid program, or one given
+ * capabilities: the kernel's AT_SECURE) the environment belongs to the
+ * invoking user, who must not be able to make the program weaker (fail
+ * allocations, limit the heap, keep running after a heap error, change its
+ * exit status, choose a backend), slower, or write files, nor learn its
+ * layout. So no HEAPSHIM_* variable is read at all, known or unknown, good
+ * or malformed: the settings are those heapshim was built with, whoever
+ * preloaded it (only the administrator can, into such a program), and every
+ * absolute address in a report is hidden (fmt.h). What stays in a report
+ * (sizes, function names, source lines, module+offset) says nothing of
+ * where ASLR put the heap, the stacks or the modules. */
 #define _GNU_SOURCE
 #include "config.h"
 
 #include <string.h>
 
+#include "services/escape.h"
 #include "services/fmt.h"
 #include "services/os.h"
 #include "services/writer.h"
@@ -39,7 +52,11 @@ _Noreturn void hs_config_error(const char *name, const char *value, const char *
 {
     struct hs_writer w;
     hs_writer_open(&w, NULL, false);
-    hs_printf(&w, "heapshim: configuration error: %s=%s: %s\n", name, value, why);
+    hs_writer_puts(&w, "heapshim: configuration error: ");
+    hs_text_string(&w, name);
+    hs_writer_puts(&w, "=");
+    hs_text_string(&w, value);
+    hs_printf(&w, ": %s\n", why);
     hs_writer_close(&w);
     hs_os_exit(2);
 }
@@ -172,7 +189,7 @@ static void set_report(const char *name, const char *v)
 {
     if (strcmp(v, "stderr") == 0)
         hs_config.report = NULL;
-    else if (!hs_config.secure)
+    else
         hs_config.report = keep_path(report_path, name, v);
 }
 
@@ -236,8 +253,7 @@ static void set_quarantine(const char *name, const char *v)
 
 static void set_suppressions(const char *name, const char *v)
 {
-    if (!hs_config.secure)
-        hs_config.suppressions = keep_path(suppressions_path, name, v);
+    hs_config.suppressions = keep_path(suppressions_path, name, v);
 }
 
 static void set_bool(const char *name, const char *v, bool *out)
@@ -312,8 +328,7 @@ static char trace_path[HS_PATH_MAX];
 
 static void set_trace(const char *name, const char *v)
 {
-    if (!hs_config.secure)
-        hs_config.trace = keep_path(trace_path, name, v);
+    hs_config.trace = keep_path(trace_path, name, v);
 }
 
 struct variable {
@@ -388,6 +403,10 @@ static void apply_proc_environ(void)
 void hs_config_load(void)
 {
     hs_config.secure = hs_os_secure_exec();
+    if (hs_config.secure) {
+        hs_fmt_hide_addresses();
+        return;
+    }
     if (environ) {
         for (char **e = environ; *e; e++)
             apply(*e);

@@ -29,7 +29,7 @@ struct hs_config {
     const char *suppressions;      /* NULL: none */
     bool show_reachable;
     bool arena_free;
-    bool secure;                   /* setuid/setgid: file variables ignored */
+    bool secure;                   /* secure execution: no variable read, no address shown */
     /* The wrappers; each is off at its default. */
     bool stats;
     size_t limit;                  /* bytes; 0: no limit */
@@ -44,7 +44,9 @@ struct hs_config {
 
 extern struct hs_config hs_config;
 
-/* Fills hs_config from the environment. Exits with status 2 on a bad value. */
+/* Fills hs_config from the environment. Exits with status 2 on a bad value.
+ * In secure execution (AT_SECURE) reads no variable, keeps the defaults,
+ * and hides every address a report would print (hs_fmt_hide_addresses). */
 void hs_config_load(void);
 
 const char *hs_backend_name(enum hs_backend_id id);

@@ -5,6 +5,13 @@
 #include <stdint.h>
 #include <string.h>
 
+static bool addresses_hidden;
+
+void hs_fmt_hide_addresses(void)
+{
+    addresses_hidden = true;
+}
+
 struct out {
     char *buf;
     size_t cap;
@@ -103,11 +110,17 @@ size_t hs_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
             put_number(&o, &sp, v, *f == 'x' ? 16 : 10, false);
             break;
         }
-        case 'p':
+        case 'p': {
+            uintptr_t address = (uintptr_t)va_arg(ap, void *);
+            if (addresses_hidden) {
+                put_padded(&o, &sp, "[hidden]", 8);
+                break;
+            }
             put(&o, '0');
             put(&o, 'x');
-            put_number(&o, &sp, (uintptr_t)va_arg(ap, void *), 16, false);
+            put_number(&o, &sp, address, 16, false);
             break;
+        }
         case 's': {
             const char *s = va_arg(ap, const char *);
             if (!s)

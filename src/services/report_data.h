@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include "escape.h"
 #include "report.h"
 #include "scan.h"
 #include "writer.h"
@@ -60,7 +61,6 @@ void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *
 /* place: where addr falls, or NULL if in no block the backend knows. */
 void hs_emit_text_place(struct hs_writer *w, uintptr_t addr, const struct hs_place *place);
 void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d);
-void hs_json_string(struct hs_writer *w, const char *s);
 void hs_json_stack(struct hs_writer *w, const struct hs_stack *stack);
 
 /* The wrappers' parts of the exit report (report_wrappers.c). */

@@ -6,29 +6,11 @@
 
 #include "../config.h"
 #include "depot.h"
+#include "escape.h"
 #include "fmt.h"
 #include "heapshim.h"
 #include "report_data.h"
 #include "symbolize.h"
-
-void hs_json_string(struct hs_writer *w, const char *s)
-{
-    if (!s) {
-        hs_writer_puts(w, "null");
-        return;
-    }
-    hs_writer_puts(w, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            hs_printf(w, "\\%c", c);
-        else if (c < 0x20)
-            hs_printf(w, "\\u%04x", c);
-        else
-            hs_writer_put(w, (const char *)&c, 1);
-    }
-    hs_writer_puts(w, "\"");
-}
 
 static void json_frame(struct hs_writer *w, uintptr_t pc, bool return_address)
 {

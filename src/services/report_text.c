@@ -3,6 +3,7 @@
 #include <stddef.h>
 
 #include "depot.h"
+#include "escape.h"
 #include "../config.h"
 #include "fmt.h"
 #include "report_data.h"
@@ -34,16 +35,29 @@ const char *hs_alloc_kind_name(enum hs_alloc_kind kind)
     }
 }
 
+/* "#N 0xPC in FUNCTION FILE:LINE (MODULE+0xOFFSET)", leaving out what is
+ * unknown, and in secure execution the pc of a frame that module+offset
+ * places (config.h). */
 static void text_frame(struct hs_writer *w, unsigned index, uintptr_t pc, bool return_address)
 {
     struct hs_frame f;
-    hs_printf(w, "    #%u %p", index, (void *)pc);
-    if (hs_symbolize(pc, return_address, &f)) {
-        if (f.function)
-            hs_printf(w, " in %s", f.function);
-        if (f.file)
-            hs_printf(w, " %s:%u", f.file, f.line);
-        hs_printf(w, " (%s+0x%zx)", f.module ? f.module : "?", (size_t)f.offset);
+    bool known = hs_symbolize(pc, return_address, &f);
+    hs_printf(w, "    #%u", index);
+    if (!known || !hs_config.secure)
+        hs_printf(w, " %p", (void *)pc);
+    if (known) {
+        if (f.function) {
+            hs_writer_puts(w, " in ");
+            hs_text_string(w, f.function);
+        }
+        if (f.file) {
+            hs_writer_puts(w, " ");
+            hs_text_string(w, f.file);
+            hs_printf(w, ":%u", f.line);
+        }
+        hs_writer_puts(w, " (");
+        hs_text_string(w, f.module ? f.module : "?");
+        hs_printf(w, "+0x%zx)", (size_t)f.offset);
     }
     hs_writer_puts(w, "\n");
 }
@@ -214,9 +228,11 @@ static void text_suppressions(struct hs_writer *w, const struct hs_report_data *
                 t.bytes += d->groups[i].bytes;
                 t.blocks += d->groups[i].blocks;
             }
-        if (t.blocks)
-            hs_printf(w, "heapshim:   %'8zu %'12zu  %s\n", t.blocks, t.bytes,
-                      hs_suppression_pattern((int)k));
+        if (!t.blocks)
+            continue;
+        hs_printf(w, "heapshim:   %'8zu %'12zu  ", t.blocks, t.bytes);
+        hs_text_string(w, hs_suppression_pattern((int)k));
+        hs_writer_puts(w, "\n");
     }
 }
 
@@ -224,6 +240,9 @@ void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *
 {
     hs_printf(w, "heapshim: %s for pid %d (backend %s)\n",
               d->at_exit ? "exit report" : "leak check", (int)d->pid, d->backend);
+    if (hs_config.secure)
+        hs_printf(w, "heapshim: secure execution (setuid, setgid or capabilities): HEAPSHIM_* "
+                  "variables are ignored and addresses are hidden\n");
     if (d->facts.note)
         hs_printf(w, "heapshim: note: %s\n", d->facts.note);
     else
