@@ -1,20 +1,19 @@
 /* The stderr the process started with: a snapshot of descriptor 2 taken
- * once, a copy taken at the start of exit(), and a reopening by path.
+ * once, and a reopening by path, checked through an O_PATH descriptor.
  *
- * The copy at exit: glibc's exit() runs the destructors of thread_local
- * objects of the exiting thread before any atexit handler, so a thread
- * destructor registered for the main thread from the constructor sees
- * descriptor 2 before a program's atexit handler (coreutils' close_stdout)
- * closes it. The copy exists only from then on, while the process ends. A
- * process whose exit() is called by another thread, or that closed stderr
- * earlier, has no copy; its report reopens the terminal or file by path. */
+ * A copy of descriptor 2 taken when exit() begins (glibc runs the main
+ * thread's thread_local destructors before any atexit handler) would keep a
+ * pipe too, but registering that destructor makes glibc call calloc, which
+ * the trace and stats wrappers would count as the program's; so a stderr
+ * that is a pipe or a socket and that the program closes before the report
+ * cannot be reached, and that report is lost (HEAPSHIM_REPORT=FILE keeps
+ * it). */
 #define _GNU_SOURCE
 #include "stderr_origin.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,13 +31,6 @@ static struct identity origin;
 /* The path of the file, when it has one ("/dev/pts/3", "/home/u/err"); empty
  * for a pipe or a socket, which cannot be opened by name. */
 static char origin_path[PATH_MAX];
-static int exit_copy = -1;
-
-/* Numbers for the copy: out of the way of those a program picks itself. */
-#define COPY_MIN_FD 700
-
-extern void *__dso_handle;
-int __cxa_thread_atexit_impl(void (*dtor)(void *), void *obj, void *dso_symbol);
 
 static bool identify(int fd, struct identity *id)
 {
@@ -67,25 +59,11 @@ static void snapshot(void)
     state = OPEN_AT_START;
 }
 
-static void copy_at_exit(void *unused)
-{
-    (void)unused;
-    int saved = errno;
-    if (state == OPEN_AT_START && exit_copy < 0 && is_origin(2)) {
-        exit_copy = fcntl(2, F_DUPFD_CLOEXEC, COPY_MIN_FD);
-        if (exit_copy < 0)
-            exit_copy = fcntl(2, F_DUPFD_CLOEXEC, 3);
-    }
-    errno = saved;
-}
-
 void hs_stderr_settle(void)
 {
     int saved = errno;
     if (state == UNSETTLED)
         snapshot();
-    if (state == OPEN_AT_START)
-        __cxa_thread_atexit_impl(copy_at_exit, NULL, &__dso_handle);
     errno = saved;
 }
 
@@ -139,8 +117,6 @@ int hs_stderr_open(bool *owned)
     if (state == OPEN_AT_START) {
         if (is_origin(2))
             fd = 2;
-        else if (exit_copy >= 0 && is_origin(exit_copy))
-            fd = exit_copy;
         else if ((fd = reopen_origin()) >= 0)
             *owned = true;
     }

@@ -10,21 +10,18 @@
  * When a report is written, descriptor 2 is used if it is still that file.
  * If the program has closed it (coreutils do at exit) or put another file
  * there (a data file, or a deliberate redirection), the report goes to the
- * file the process started with, as valgrind's does: to a copy of
- * descriptor 2 taken when exit() begins (before the program's atexit
- * handlers can close it), or else to the same terminal or file opened again
- * by its path and checked to be the same; failing both, nowhere.
+ * file the process started with, as valgrind's does: the same terminal or
+ * file opened again by its path and checked to be the same one. A pipe or
+ * a socket cannot be opened again: then the report goes nowhere.
  *
- * Depends on libc only; allocates nothing after hs_stderr_settle; leaves
- * errno as it was. */
+ * Depends on libc only; allocates nothing; leaves errno as it was. */
 #ifndef HS_STDERR_ORIGIN_H
 #define HS_STDERR_ORIGIN_H
 
 #include <stdbool.h>
 
-/* Settles the stderr of the process (if nothing has yet) and arranges the
- * copy taken when exit() begins. Called once, from the shim's constructor;
- * it may allocate (glibc's registration of a thread destructor does). */
+/* Settles the stderr of the process, if nothing has yet: called from the
+ * shim's constructor, before the program's own constructors and main. */
 void hs_stderr_settle(void);
 
 /* A descriptor on the process's stderr, or -1 if there is none; *owned is
