@@ -159,16 +159,15 @@ void hs_writer_flush(struct hs_writer *w)
 
 void hs_writer_close(struct hs_writer *w)
 {
+    int saved = errno;
     hs_writer_flush(w);
     if (w->error && w->dest)
         say_write_error(&report_error_said, "report", w->dest, w->error);
-    if (w->owns_fd) {
-        int saved = errno;
+    if (w->owns_fd)
         close(w->fd); /* releases the lock */
-        errno = saved;
-    }
     w->owns_fd = false;
     w->fd = -1;
+    errno = saved;
 }
 
 /* ---- the trace's file ---- */
