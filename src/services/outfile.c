@@ -93,8 +93,9 @@ static bool same_file(const struct stat *a, const struct stat *b)
     return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
-/* Opens an existing file base in dirfd after checking it; -1 with *why, or
- * -1 with errno ENOENT if it vanished (the caller may try again). */
+/* Opens an existing file base in dirfd after checking it; -1 with *why, and
+ * errno ENOENT if it vanished or EAGAIN if it was swapped (the caller may
+ * try again). */
 static int open_existing(int dirfd, const char *base, const struct stat *dir, const char **why)
 {
     struct stat before, after;
@@ -102,8 +103,10 @@ static int open_existing(int dirfd, const char *base, const struct stat *dir, co
         *why = hs_errno_text(errno);
         return -1;
     }
-    if ((*why = refusal(&before, dir)) != NULL)
+    if ((*why = refusal(&before, dir)) != NULL) {
+        errno = EPERM;
         return -1;
+    }
     int fd = openat(dirfd, base, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK |
                     O_CLOEXEC);
     if (fd < 0) {

@@ -32,8 +32,11 @@ struct hs_writer {
  * stderr, saying so and why, when the file cannot be opened. */
 void hs_writer_open(struct hs_writer *w, const char *dest);
 
+/* Appends len bytes (puts: a NUL-ended string) to the buffer, writing it
+ * out whenever it fills. */
 void hs_writer_put(struct hs_writer *w, const char *s, size_t len);
 void hs_writer_puts(struct hs_writer *w, const char *s);
+/* Writes the buffer out; after a failed write, later ones are dropped. */
 void hs_writer_flush(struct hs_writer *w);
 /* Flushes, says a write error of a file (once per process), unlocks and
  * closes what was opened. */
