@@ -51,7 +51,7 @@ const char *hs_backend_name(enum hs_backend_id id)
 _Noreturn void hs_config_error(const char *name, const char *value, const char *why)
 {
     struct hs_writer w;
-    hs_writer_open(&w, NULL, false);
+    hs_writer_open(&w, NULL);
     hs_writer_puts(&w, "heapshim: configuration error: ");
     hs_text_string(&w, name);
     hs_writer_puts(&w, "=");
@@ -172,6 +172,24 @@ static const char *keep_path(char *storage, const char *name, const char *v)
     return storage;
 }
 
+/* A path the shim writes to while the program runs: kept absolute, a
+ * relative one resolved against the directory the process starts in, so
+ * that the program's chdir() does not move it. */
+static const char *keep_absolute_path(char *storage, const char *name, const char *v)
+{
+    if (v[0] == '/' || !v[0])
+        return keep_path(storage, name, v);
+    if (!hs_os_getcwd(storage, HS_PATH_MAX))
+        hs_config_error(name, v, "a relative path, and the current directory cannot be "
+                        "found; give an absolute path");
+    size_t dir = strlen(storage), n = strlen(v);
+    if (dir + 1 + n >= HS_PATH_MAX)
+        hs_config_error(name, "...", "the path is too long");
+    storage[dir] = '/';
+    memcpy(storage + dir + 1, v, n + 1);
+    return storage;
+}
+
 /* ---- the variables ---- */
 
 static char report_path[HS_PATH_MAX];
@@ -190,7 +208,7 @@ static void set_report(const char *name, const char *v)
     if (strcmp(v, "stderr") == 0)
         hs_config.report = NULL;
     else
-        hs_config.report = keep_path(report_path, name, v);
+        hs_config.report = keep_absolute_path(report_path, name, v);
 }
 
 static void set_report_format(const char *name, const char *v)
@@ -328,7 +346,7 @@ static char trace_path[HS_PATH_MAX];
 
 static void set_trace(const char *name, const char *v)
 {
-    hs_config.trace = keep_path(trace_path, name, v);
+    hs_config.trace = keep_absolute_path(trace_path, name, v);
 }
 
 struct variable {

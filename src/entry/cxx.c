@@ -30,7 +30,7 @@ static _Noreturn void throw_bad_alloc(size_t size)
     if (thrower)
         thrower();
     struct hs_writer w;
-    hs_writer_open(&w, NULL, false);
+    hs_writer_open(&w, NULL);
     hs_printf(&w, "heapshim: operator new(%zu) failed and std::bad_alloc cannot be thrown "
               "(libstdc++ is not loaded)\n", size);
     hs_writer_close(&w);

@@ -70,7 +70,7 @@ HS_EXPORT void malloc_stats(void)
 {
     struct hs_usage u = hs_usage_now();
     struct hs_writer w;
-    hs_writer_open(&w, NULL, false);
+    hs_writer_open(&w, NULL);
     hs_printf(&w, "heapshim %s, backend %s\nin use bytes     = %10zu\nin use blocks    = %10zu\n",
               HEAPSHIM_VERSION, hs_allocator()->name, u.bytes, u.blocks);
     hs_writer_close(&w);

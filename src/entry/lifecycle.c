@@ -14,9 +14,9 @@
 #include "../services/regions.h"
 #include "../services/report.h"
 #include "../services/scan.h"
+#include "../services/stderr_origin.h"
 #include "../services/suppress.h"
 #include "../services/thread.h"
-#include "../services/writer.h"
 #include "../wrappers/wrappers.h"
 #include "entry.h"
 #include "heapshim.h"
@@ -97,7 +97,7 @@ static void fork_child(void)
 __attribute__((constructor)) static void hs_constructor(void)
 {
     const struct hs_backend *b = hs_allocator();
-    hs_writer_save_stderr();
+    hs_stderr_settle();
     hs_scan_init();
     hs_thread_watch_exits();
     if (hs_config.suppressions)

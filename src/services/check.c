@@ -8,7 +8,7 @@
 _Noreturn void hs_assert_fail(const char *what, const char *file, int line)
 {
     struct hs_writer w;
-    hs_writer_open(&w, NULL, true);
+    hs_writer_open(&w, NULL);
     hs_printf(&w, "heapshim: internal error: %s:%d: check failed: %s\n", file, line, what);
     hs_writer_close(&w);
     abort();

@@ -109,26 +109,66 @@ void *hs_os_remap(void *addr, size_t old_len, size_t new_len)
     return p == MAP_FAILED ? NULL : p;
 }
 
+/* read() until the end of the file or len-1 bytes, NUL-ended; -1 with
+ * *error on a failure. */
+static ssize_t read_to_end(int fd, char *buf, size_t len, int *error)
+{
+    ssize_t total = 0;
+    while ((size_t)total + 1 < len) {
+        ssize_t n = read(fd, buf + total, len - 1 - (size_t)total);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            *error = errno;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        total += n;
+    }
+    buf[total] = '\0';
+    return total;
+}
+
 ssize_t hs_os_read_file(const char *path, char *buf, size_t len)
 {
-    int saved = errno;
+    int saved = errno, error;
     ssize_t total = -1;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
-        total = 0;
-        while ((size_t)total + 1 < len) {
-            ssize_t n = read(fd, buf + total, len - 1 - (size_t)total);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n <= 0)
-                break;
-            total += n;
-        }
-        buf[total] = '\0';
+        total = read_to_end(fd, buf, len, &error);
         close(fd);
     }
     errno = saved;
     return total;
+}
+
+ssize_t hs_os_read_regular_file(const char *path, char *buf, size_t len, int *error, mode_t *mode)
+{
+    int saved = errno;
+    struct stat st;
+    ssize_t total = -1;
+    *error = 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0)
+        *error = errno;
+    else if (!S_ISREG(st.st_mode))
+        *mode = st.st_mode;
+    else
+        total = read_to_end(fd, buf, len, error);
+    if (fd >= 0)
+        close(fd);
+    errno = saved;
+    return total;
+}
+
+bool hs_os_getcwd(char *buf, size_t len)
+{
+    int saved = errno;
+    /* With a buffer given, glibc's getcwd is the system call: no allocation. */
+    bool ok = getcwd(buf, len) != NULL && buf[0] == '/';
+    errno = saved;
+    return ok;
 }
 
 int hs_os_open(const char *path)

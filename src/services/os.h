@@ -41,6 +41,16 @@ void *hs_os_remap(void *addr, size_t old_len, size_t new_len);
  * Returns the length read or -1. */
 ssize_t hs_os_read_file(const char *path, char *buf, size_t len);
 
+/* Reads a whole regular file, up to len-1 bytes, NUL-ended, never blocking
+ * (a FIFO or a device is not read): returns the length read, or -1 with
+ * *error the errno of the failure, or -1 with *error 0 and *mode the file's
+ * mode when it is not a regular file. */
+ssize_t hs_os_read_regular_file(const char *path, char *buf, size_t len, int *error, mode_t *mode);
+
+/* The current directory into buf (len bytes); false if it cannot be found
+ * or does not fit. */
+bool hs_os_getcwd(char *buf, size_t len);
+
 /* A file opened read-only, or -1; a read of len bytes at offset (the count
  * read, or -1); closing it. */
 int hs_os_open(const char *path);

@@ -24,10 +24,6 @@ static struct hs_injection kept_injections[HS_INJECTIONS_KEPT];
 static size_t injection_count;
 static void (*gather_wrappers)(struct hs_wrapper_facts *out);
 static bool json_written;
-/* The process that last opened the report destination: a file is truncated
- * when first opened, and appended to after, also by a forked child unless
- * "%p" gives the child a file of its own. */
-static pid_t report_opened_by;
 
 void hs_report_init(const struct hs_backend *backend)
 {
@@ -39,13 +35,12 @@ void hs_report_set_wrappers(void (*gather)(struct hs_wrapper_facts *out))
     gather_wrappers = gather;
 }
 
+/* A report file is appended to, never truncated, and locked while one
+ * process writes (writer.h): the processes of a program that forks or runs
+ * others without "%p" in the name all keep their reports, each whole. */
 static void open_destination(struct hs_writer *w)
 {
-    pid_t self = hs_os_getpid();
-    bool per_process = hs_config.report && strstr(hs_config.report, "%p");
-    bool fresh = report_opened_by == 0 || (per_process && report_opened_by != self);
-    hs_writer_open(w, hs_config.report, fresh);
-    report_opened_by = self;
+    hs_writer_open(w, hs_config.report);
 }
 
 /* Text the program asks for: to the destination in text; under JSON to
@@ -55,7 +50,7 @@ static void open_for_text(struct hs_writer *w)
     if (hs_config.report_format == HS_FORMAT_TEXT)
         open_destination(w);
     else
-        hs_writer_open(w, NULL, false);
+        hs_writer_open(w, NULL);
 }
 
 static void gather(struct hs_report_data *d, uintptr_t stack_boundary, bool at_exit)

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "../config.h"
+#include "fmt.h"
 #include "os.h"
+#include "outfile.h"
 #include "pattern.h"
 #include "symbolize.h"
 
@@ -12,12 +14,29 @@ static char text[65536];
 static const char *patterns[HS_SUPPRESSIONS_MAX];
 static size_t pattern_count;
 
+/* The file into `text`; anything but a readable regular file (a directory,
+ * a FIFO, which must not hang the program, a device) is a configuration
+ * error. */
+static size_t read_text(const char *path)
+{
+    int error;
+    mode_t mode;
+    ssize_t len = hs_os_read_regular_file(path, text, sizeof text, &error, &mode);
+    if (len >= 0)
+        return (size_t)len;
+    char why[256];
+    if (error)
+        hs_format(why, sizeof why, "the file cannot be read: %s", hs_errno_text(error));
+    else
+        hs_format(why, sizeof why, "the file cannot be read: it is %s, not a regular file",
+                  hs_file_type_name(mode));
+    hs_config_error("HEAPSHIM_SUPPRESSIONS", path, why);
+}
+
 void hs_suppressions_load(const char *path)
 {
-    ssize_t len = hs_os_read_file(path, text, sizeof text);
-    if (len < 0)
-        hs_config_error("HEAPSHIM_SUPPRESSIONS", path, "the file cannot be read");
-    if ((size_t)len == sizeof text - 1)
+    size_t len = read_text(path);
+    if (len == sizeof text - 1)
         hs_config_error("HEAPSHIM_SUPPRESSIONS", path, "the file is larger than 64 KiB");
     for (char *line = text; line && *line;) {
         char *eol = strchr(line, '\n');

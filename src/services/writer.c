@@ -1,124 +1,132 @@
-/* The writer: a buffered sink on a file descriptor. */
+/* The writer: a buffered sink on a file descriptor, with writes that cannot
+ * raise SIGPIPE, wait on a descriptor the program made non-blocking, and
+ * say once when a file cannot be written. */
 #define _GNU_SOURCE
 #include "writer.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
-/* A private copy of the program's stderr, for when the program has closed
- * fd 2 before the exit report (as coreutils do). Kept at a high number, out
- * of the way of descriptors programs choose themselves, and recognised by
- * its device and inode in case the program has reused the number. */
-#define SAVED_STDERR_MIN_FD 700
+#include "stderr_origin.h"
 
-static int saved_stderr = -1;
-static dev_t saved_dev;
-static ino_t saved_ino;
+/* ---- writing ---- */
 
-void hs_writer_save_stderr(void)
+/* write() until done or failed, with SIGPIPE blocked: a write into a pipe
+ * with no reader then fails with EPIPE, and the SIGPIPE it raised at this
+ * thread is taken back unless one was pending already. Returns 0 or the
+ * errno of the failure. */
+static int write_all(int fd, const void *data, size_t len)
 {
-    int saved = errno;
-    struct stat st;
-    int fd = fcntl(2, F_DUPFD_CLOEXEC, SAVED_STDERR_MIN_FD);
-    if (fd >= 0 && fstat(fd, &st) == 0) {
-        saved_stderr = fd;
-        saved_dev = st.st_dev;
-        saved_ino = st.st_ino;
-    } else if (fd >= 0) {
-        close(fd);
-    }
-    errno = saved;
-}
-
-static int stderr_fd(void)
-{
-    struct stat st;
-    if (fcntl(2, F_GETFD) != -1 || saved_stderr < 0)
-        return 2;
-    if (fstat(saved_stderr, &st) == 0 && st.st_dev == saved_dev && st.st_ino == saved_ino)
-        return saved_stderr;
-    return 2;
-}
-
-static void write_all(int fd, const void *data, size_t len)
-{
-    int saved = errno;
+    int saved = errno, error = 0;
+    sigset_t pipe_only, old, pending;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    sigpending(&pending);
+    bool was_pending = sigismember(&pending, SIGPIPE);
     const char *buf = data;
-    while (len > 0) {
+    while (len > 0 && !error) {
         ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        buf += n;
-        len -= (size_t)n;
-    }
-    errno = saved;
-}
-
-/* Copies dest into path with each "%p" replaced by the process id. */
-static bool expand_path(char *path, size_t cap, const char *dest)
-{
-    char pid[24];
-    int pid_len = 0;
-    for (unsigned long v = (unsigned long)getpid(); pid_len == 0 || v; v /= 10)
-        pid[pid_len++] = (char)('0' + v % 10);
-    size_t n = 0;
-    for (const char *s = dest; *s; s++) {
-        if (s[0] == '%' && s[1] == 'p') {
-            for (int i = pid_len - 1; i >= 0; i--) {
-                if (n + 1 >= cap)
-                    return false;
-                path[n++] = pid[i];
-            }
-            s++;
-        } else {
-            if (n + 1 >= cap)
-                return false;
-            path[n++] = *s;
+        if (n > 0) {
+            buf += n;
+            len -= (size_t)n;
+        } else if (n < 0 && errno == EAGAIN) {
+            struct pollfd p = {.fd = fd, .events = POLLOUT};
+            poll(&p, 1, -1);
+        } else if (!(n < 0 && errno == EINTR)) {
+            error = n < 0 ? errno : EIO;
         }
     }
-    path[n] = '\0';
-    return true;
+    if (error == EPIPE && !was_pending) {
+        static const struct timespec now = {0, 0};
+        sigtimedwait(&pipe_only, NULL, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return error;
 }
 
-static int open_file(const char *dest, bool truncate)
+/* One line on stderr, written at once. */
+static void say(const char *const parts[])
 {
-    char path[4096];
-    if (!expand_path(path, sizeof path, dest))
-        return -1;
-    int flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | (truncate ? O_TRUNC : 0);
-    int fd = open(path, flags, 0644);
-    struct stat st;
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & S_IWOTH))
-        fchmod(fd, st.st_mode & ~(mode_t)S_IWOTH);
-    return fd;
+    char line[4096 + 256];
+    size_t n = 0;
+    for (int i = 0; parts[i]; i++)
+        for (const char *s = parts[i]; *s && n < sizeof line - 1; s++)
+            line[n++] = *s;
+    line[n++] = '\n';
+    bool owned;
+    int fd = hs_stderr_open(&owned);
+    if (fd >= 0) {
+        write_all(fd, line, n);
+        if (owned)
+            close(fd);
+    }
 }
 
-void hs_writer_open(struct hs_writer *w, const char *dest, bool truncate)
+/* "heapshim: cannot write the WHAT to PATH: WHY", once per flag. */
+static void say_write_error(bool *said, const char *what, const char *dest, int error)
+{
+    if (__atomic_exchange_n(said, true, __ATOMIC_RELAXED))
+        return;
+    char path[4096];
+    if (!hs_outfile_expand(path, sizeof path, dest))
+        path[0] = '\0';
+    say((const char *const[]){"heapshim: cannot write the ", what, " to ", path, ": ",
+                              hs_errno_text(error), NULL});
+}
+
+/* ---- the report's writer ---- */
+
+static bool report_error_said;
+
+/* flock, waited for at most ten seconds: a process stopped while it holds
+ * the lock must not stop every other one at exit. */
+static void lock_file(int fd)
+{
+    for (long waited_ms = 0, step = 1; waited_ms < 10000; waited_ms += step) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0 || (errno != EWOULDBLOCK && errno != EINTR))
+            return;
+        struct timespec pause = {0, step * 1000000};
+        nanosleep(&pause, NULL);
+        if (step < 50)
+            step *= 2;
+    }
+}
+
+void hs_writer_open(struct hs_writer *w, const char *dest)
 {
     int saved = errno;
-    w->fd = stderr_fd();
+    w->fd = -1;
     w->owns_fd = false;
+    w->dest = NULL;
+    w->error = 0;
     w->len = 0;
+    const char *why = NULL;
     if (dest && strcmp(dest, "stderr") != 0) {
-        int fd = open_file(dest, truncate);
-        int open_errno = errno;
-        if (fd >= 0) {
-            w->fd = fd;
+        struct hs_file_id id;
+        w->fd = hs_outfile_open(dest, true, NULL, &id, &why);
+        if (w->fd >= 0) {
             w->owns_fd = true;
-        } else {
-            hs_writer_puts(w, "heapshim: cannot open the report file HEAPSHIM_REPORT=");
-            hs_writer_puts(w, dest);
-            hs_writer_puts(w, ": ");
-            /* strerrordesc_np: untranslated, so it cannot allocate. */
-            const char *why = strerrordesc_np(open_errno);
-            hs_writer_puts(w, why ? why : "unknown error");
-            hs_writer_puts(w, "; writing to stderr instead\n");
+            w->dest = dest;
+            lock_file(w->fd);
         }
+    }
+    if (w->fd < 0)
+        w->fd = hs_stderr_open(&w->owns_fd);
+    if (why) {
+        hs_writer_puts(w, "heapshim: cannot open the report file HEAPSHIM_REPORT=");
+        hs_writer_puts(w, dest);
+        hs_writer_puts(w, ": ");
+        hs_writer_puts(w, why);
+        hs_writer_puts(w, "; writing to stderr instead\n");
     }
     errno = saved;
 }
@@ -144,67 +152,64 @@ void hs_writer_puts(struct hs_writer *w, const char *s)
 
 void hs_writer_flush(struct hs_writer *w)
 {
-    write_all(w->fd, w->buf, w->len);
+    if (w->fd >= 0 && w->len > 0 && !w->error)
+        w->error = write_all(w->fd, w->buf, w->len);
     w->len = 0;
 }
 
 void hs_writer_close(struct hs_writer *w)
 {
+    int saved = errno;
     hs_writer_flush(w);
-    if (w->owns_fd) {
-        int saved = errno;
-        close(w->fd);
-        errno = saved;
-    }
+    if (w->error && w->dest)
+        say_write_error(&report_error_said, "report", w->dest, w->error);
+    if (w->owns_fd)
+        close(w->fd); /* releases the lock */
     w->owns_fd = false;
+    w->fd = -1;
+    errno = saved;
 }
 
-#define KEPT_MIN_FD 750
+/* ---- the trace's file ---- */
 
-/* Moves fd (if valid) to a high number and records what it is. */
-static bool keep_high(struct hs_kept_file *f, int fd)
-{
-    struct stat st;
-    int high = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, KEPT_MIN_FD) : -1;
-    int why = errno;
-    if (fd >= 0)
-        close(fd);
-    f->fd = -1;
-    if (high >= 0 && fstat(high, &st) == 0) {
-        f->fd = high;
-        f->dev = st.st_dev;
-        f->ino = st.st_ino;
-    } else if (high >= 0) {
-        close(high);
-    }
-    errno = why;
-    return f->fd >= 0;
-}
+static bool trace_error_said;
 
-bool hs_kept_file_open(struct hs_kept_file *f, const char *dest)
+bool hs_kept_file_open(struct hs_kept_file *f, const char *dest, const char **why)
 {
     f->dest = dest;
-    return keep_high(f, open_file(dest, true));
+    int fd = hs_outfile_open(dest, true, NULL, &f->id, why);
+    f->open = fd >= 0;
+    if (fd >= 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    return f->open;
 }
 
 void hs_kept_file_write(struct hs_kept_file *f, const void *buf, size_t len)
 {
+    if (!f->open)
+        return;
     int saved = errno;
-    struct stat st;
-    /* Not ours any more: the number is never closed here, as it may be the
-     * program's now. */
-    if (f->fd >= 0 && (fstat(f->fd, &st) != 0 || st.st_dev != f->dev || st.st_ino != f->ino))
-        keep_high(f, open_file(f->dest, false));
-    if (f->fd >= 0)
-        write_all(f->fd, buf, len);
+    const char *why;
+    struct hs_file_id id;
+    int fd = hs_outfile_open(f->dest, false, &f->id, &id, &why);
+    int error = fd >= 0 ? write_all(fd, buf, len) : 0;
+    if (fd >= 0)
+        close(fd);
+    if (fd < 0 && !__atomic_exchange_n(&trace_error_said, true, __ATOMIC_RELAXED)) {
+        char path[4096];
+        if (!hs_outfile_expand(path, sizeof path, f->dest))
+            path[0] = '\0';
+        say((const char *const[]){"heapshim: cannot write the trace to ", path, ": ", why, NULL});
+    } else if (error) {
+        say_write_error(&trace_error_said, "trace", f->dest, error);
+    }
     errno = saved;
 }
 
 void hs_kept_file_close(struct hs_kept_file *f)
 {
-    int saved = errno;
-    if (f->fd >= 0)
-        close(f->fd);
-    f->fd = -1;
-    errno = saved;
+    f->open = false;
 }

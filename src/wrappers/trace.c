@@ -4,9 +4,12 @@
  *
  * Each thread writes records into a buffer of its own and sends a full
  * buffer to the file as one chunk, with one raw write() on a descriptor
- * opened with O_APPEND (services/writer.h keeps it out of the program's
- * way), so the chunks of threads and of forked processes sharing the file
- * never interleave. The format, little-endian:
+ * opened with O_APPEND for that write only (services/writer.h: no
+ * descriptor of the shim's stays open in the program's view), so the chunks
+ * of threads and of processes sharing the file never interleave. The file
+ * is created if missing and appended to, never truncated, so a trace without
+ * "%p" keeps the records of every process of a program that forks or runs
+ * others. The format, little-endian:
  *
  *   chunk   "HST1", u32 pid, u32 thread, u32 length of the records that
  *           follow, u64 base time (CLOCK_MONOTONIC nanoseconds)
@@ -65,26 +68,31 @@ static __thread struct buffer *mine;
  * thread's own data after the exit hook), or when the shim's memory is
  * exhausted: thread 0 in the file. */
 static struct buffer ended = {.len = HEADER};
-static struct hs_kept_file file = {.fd = -1};
+static struct hs_kept_file file;
 static uint32_t pid;
 static bool finished; /* atomic: the exit flush is done */
 
 /* ---- the file ---- */
 
-static bool open_trace(void)
+/* Opens (creates) the trace file. Before main a file that cannot be written
+ * is a configuration error; in a forked child given a file of its own by
+ * "%p" it is said, and the child writes no trace. */
+static bool open_trace(bool at_start)
 {
     int saved = errno;
-    if (!hs_kept_file_open(&file, hs_config.trace)) {
+    const char *why;
+    if (!hs_kept_file_open(&file, hs_config.trace, &why)) {
+        if (at_start)
+            hs_config_error("HEAPSHIM_TRACE", hs_config.trace, why);
         struct hs_writer w;
-        const char *why = strerrordesc_np(errno);
-        hs_writer_open(&w, NULL, false);
+        hs_writer_open(&w, NULL);
         hs_printf(&w, "heapshim: cannot open the trace file HEAPSHIM_TRACE=%s: %s; no trace is "
-                  "written\n", hs_config.trace, why ? why : "unknown error");
+                  "written\n", hs_config.trace, why);
         hs_writer_close(&w);
     }
     errno = saved;
     pid = (uint32_t)hs_os_getpid();
-    return file.fd >= 0;
+    return file.open;
 }
 
 /* Buffer locked. */
@@ -261,7 +269,7 @@ static void trace_fork_child(void)
     empty_in_child(&ended, NULL);
     if (strstr(hs_config.trace, "%p")) {
         hs_kept_file_close(&file);
-        open_trace();
+        open_trace(false);
     } else {
         pid = (uint32_t)hs_os_getpid();
     }
@@ -269,7 +277,7 @@ static void trace_fork_child(void)
 
 const struct hs_backend *hs_trace_over(const struct hs_backend *layer)
 {
-    if (!open_trace())
+    if (!open_trace(true))
         return layer;
     below = layer;
     hs_thread_at_exit(thread_ends);

@@ -1,0 +1,125 @@
+/* The stderr the process started with: a snapshot of descriptor 2 taken
+ * once, and a reopening by path, checked through an O_PATH descriptor.
+ *
+ * A copy of descriptor 2 taken when exit() begins (glibc runs the main
+ * thread's thread_local destructors before any atexit handler) would keep a
+ * pipe too, but registering that destructor makes glibc call calloc, which
+ * the trace and stats wrappers would count as the program's; so a stderr
+ * that is a pipe or a socket and that the program closes before the report
+ * cannot be reached, and that report is lost (HEAPSHIM_REPORT=FILE keeps
+ * it). */
+#define _GNU_SOURCE
+#include "stderr_origin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum state { UNSETTLED, CLOSED_AT_START, OPEN_AT_START };
+
+struct identity {
+    dev_t dev;
+    ino_t ino;
+    dev_t rdev;
+    mode_t type;
+};
+
+static enum state state = UNSETTLED;
+static struct identity origin;
+/* The path of the file, when it has one ("/dev/pts/3", "/home/u/err"); empty
+ * for a pipe or a socket, which cannot be opened by name. */
+static char origin_path[PATH_MAX];
+
+static bool identify(int fd, struct identity *id)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return false;
+    *id = (struct identity){st.st_dev, st.st_ino, st.st_rdev, st.st_mode & S_IFMT};
+    return true;
+}
+
+static bool is_origin(int fd)
+{
+    struct identity now;
+    return identify(fd, &now) && now.dev == origin.dev && now.ino == origin.ino &&
+           now.rdev == origin.rdev && now.type == origin.type;
+}
+
+static void snapshot(void)
+{
+    if (!identify(2, &origin)) {
+        state = CLOSED_AT_START;
+        return;
+    }
+    ssize_t n = readlink("/proc/self/fd/2", origin_path, sizeof origin_path - 1);
+    origin_path[n > 0 && origin_path[0] == '/' ? n : 0] = '\0';
+    state = OPEN_AT_START;
+}
+
+void hs_stderr_settle(void)
+{
+    int saved = errno;
+    if (state == UNSETTLED)
+        snapshot();
+    errno = saved;
+}
+
+/* "/proc/self/fd/N" into buf. */
+static void fd_path(char *buf, int fd)
+{
+    static const char prefix[] = "/proc/self/fd/";
+    char digits[12];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + fd % 10);
+    while ((fd /= 10) > 0);
+    char *p = buf;
+    for (const char *s = prefix; *s; s++)
+        *p++ = *s;
+    while (n > 0)
+        *p++ = digits[--n];
+    *p = '\0';
+}
+
+/* The origin opened again by its path, if it is still there: looked at
+ * through an O_PATH descriptor first, so that nothing else is ever opened
+ * for writing (no side effect of opening a device put in its place). */
+static int reopen_origin(void)
+{
+    if (!origin_path[0])
+        return -1;
+    int probe = open(origin_path, O_PATH | O_CLOEXEC);
+    if (probe < 0)
+        return -1;
+    int fd = -1;
+    if (is_origin(probe)) {
+        char path[32];
+        fd_path(path, probe);
+        fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        int flags = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+        if (flags != -1)
+            fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    }
+    close(probe);
+    return fd;
+}
+
+int hs_stderr_open(bool *owned)
+{
+    int saved = errno;
+    int fd = -1;
+    *owned = false;
+    if (state == UNSETTLED)
+        snapshot();
+    if (state == OPEN_AT_START) {
+        if (is_origin(2))
+            fd = 2;
+        else if ((fd = reopen_origin()) >= 0)
+            *owned = true;
+    }
+    errno = saved;
+    return fd;
+}

@@ -1,0 +1,33 @@
+/* The stderr the process started with: where a report to "stderr" goes.
+ *
+ * It is settled once, when the shim starts: if descriptor 2 is not open
+ * then, such reports go nowhere, never into a file the program opens later
+ * and gets number 2 for. If it is open, the shim remembers what it is
+ * (device, inode, type) and where it is (its path, for a terminal or a
+ * file), and holds no descriptor of its own: a program that lists its
+ * descriptors, or passes them to a child, finds none of the shim's.
+ *
+ * When a report is written, descriptor 2 is used if it is still that file.
+ * If the program has closed it (coreutils do at exit) or put another file
+ * there (a data file, or a deliberate redirection), the report goes to the
+ * file the process started with, as valgrind's does: the same terminal or
+ * file opened again by its path and checked to be the same one. A pipe or
+ * a socket cannot be opened again: then the report goes nowhere.
+ *
+ * Depends on libc only; allocates nothing; leaves errno as it was. */
+#ifndef HS_STDERR_ORIGIN_H
+#define HS_STDERR_ORIGIN_H
+
+#include <stdbool.h>
+
+/* Settles the stderr of the process, if nothing has yet: called from the
+ * shim's constructor, before the program's own constructors and main. */
+void hs_stderr_settle(void);
+
+/* A descriptor on the process's stderr, or -1 if there is none; *owned is
+ * set when it is one the caller must close. Settles stderr from descriptor 2
+ * as it is now if nothing has settled it yet (a report before the
+ * constructor). */
+int hs_stderr_open(bool *owned);
+
+#endif
