@@ -1,0 +1,85 @@
+/* How a process ends, one way per run, chosen by argv[1]; each leaks one
+ * 40-byte block first (SITE leak), and prints to stdout through stdio's
+ * buffer (a file or a pipe: fully buffered) before it ends:
+ *   return        returns 0 from main, an atexit handler printing
+ *   exit          calls exit(0), the same handler printing
+ *   abort         abort()
+ *   segv          writes through a null pointer (SIGSEGV)
+ *   fpe           divides by zero (SIGFPE)
+ *   ill           __builtin_trap (SIGILL)
+ *   kill-segv     kill(getpid(), SIGSEGV): sent, not a fault
+ *   thread-abort  abort() in a second thread while main waits
+ *   own-abort     installs its own SIGABRT handler, which prints and ends
+ *                 with _exit(42), then aborts
+ * The status and output must be the same under the shim as plain. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void *volatile sink;
+int *volatile nowhere;
+volatile int zero;
+
+__attribute__((noinline)) static void leak(void)
+{
+    sink = malloc(40); /* SITE leak */
+    memset(sink, 7, 40);
+    sink = NULL;
+}
+
+static void say_goodbye(void)
+{
+    printf("atexit handler ran\n");
+}
+
+static void own_abort_handler(int sig)
+{
+    (void)sig;
+    static const char words[] = "own SIGABRT handler ran\n";
+    write(1, words, sizeof words - 1);
+    _exit(42);
+}
+
+static void *abort_in_thread(void *arg)
+{
+    (void)arg;
+    abort();
+}
+
+int main(int argc, char **argv)
+{
+    const char *how = argc > 1 ? argv[1] : "return";
+    leak();
+    printf("main ran: %s\n", how); /* buffered: lost unless stdio is flushed */
+    if (!strcmp(how, "return") || !strcmp(how, "exit")) {
+        atexit(say_goodbye);
+        if (!strcmp(how, "exit"))
+            exit(0);
+        return 0;
+    }
+    fflush(stdout); /* a fatal signal flushes nothing, with or without the shim */
+    if (!strcmp(how, "abort")) {
+        abort();
+    } else if (!strcmp(how, "segv")) {
+        *nowhere = 1;
+    } else if (!strcmp(how, "fpe")) {
+        printf("%d\n", 1 / zero);
+    } else if (!strcmp(how, "ill")) {
+        __builtin_trap();
+    } else if (!strcmp(how, "kill-segv")) {
+        kill(getpid(), SIGSEGV);
+    } else if (!strcmp(how, "thread-abort")) {
+        pthread_t t;
+        pthread_create(&t, NULL, abort_in_thread, NULL);
+        pthread_join(t, NULL);
+    } else if (!strcmp(how, "own-abort")) {
+        signal(SIGABRT, own_abort_handler);
+        abort();
+    }
+    fprintf(stderr, "exit_paths: %s did not end the process\n", how);
+    return 1;
+}
