@@ -106,8 +106,7 @@ __attribute__((constructor)) static void hs_constructor(void)
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     if (b->start)
         b->start();
-    if (b->faults)
-        hs_fault_install(b);
+    hs_fault_install(b);
 }
 
 int __cxa_atexit(void (*handler)(void *), void *arg, void *dso_handle);

@@ -1,13 +1,34 @@
-/* The fault service: turns a SIGSEGV on a guard page or a freed block into a
- * diagnostic naming the block, then lets the process die of the signal as it
- * would have. Faults that are not the backend's go to whatever handler the
- * program had, untouched. */
+/* The fault service: what the shim does when a fatal signal ends the
+ * process.
+ *
+ * It handles the signals whose default action ends a process with a core
+ * dump and that a crash raises: the synchronous faults SIGSEGV, SIGBUS,
+ * SIGILL, SIGFPE and SIGTRAP, and SIGABRT (abort(), failed assertions, a
+ * heap error under HEAPSHIM_ON_ERROR=abort); each only where the program's
+ * action is still the default when the shim starts. A handler the program
+ * installs later replaces the shim's. No other signal is touched: SIGINT,
+ * SIGTERM and the rest keep reading as SIG_DFL (CPython, for one, installs
+ * its KeyboardInterrupt handler only then).
+ *
+ * On such a signal the process writes its exit report, marked with the
+ * signal, after the diagnosis of the fault when the backend's guard pages
+ * tell which block it hit; then the signal ends the process as it would
+ * have without the shim: same status, same core dump, same view for the
+ * parent. A process that ends otherwise leaves no report: by _exit or
+ * SIGKILL, by a signal the shim does not handle (SIGTERM, SIGINT...), by a
+ * handler of the program's own, or by a stack overflow (no stack is left to
+ * run a handler on, unless the program gave the thread an alternate one).
+ *
+ * The page backend's SIGSEGV handler also goes over a handler the program
+ * had when the shim started, which then gets every SIGSEGV that is not on a
+ * guard page or a freed block. */
 #ifndef HS_FAULT_H
 #define HS_FAULT_H
 
 #include "../backend.h"
 
-/* Installs the handler for a backend that can locate addresses. */
+/* Installs the handlers, from the constructor. A backend that `faults` has
+ * its locate asked about every SIGSEGV. */
 void hs_fault_install(const struct hs_backend *backend);
 
 #endif

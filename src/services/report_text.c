@@ -224,6 +224,8 @@ void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *
 {
     hs_printf(w, "heapshim: %s for pid %d (backend %s)\n",
               d->at_exit ? "exit report" : "leak check", (int)d->pid, d->backend);
+    if (d->ended_by)
+        hs_printf(w, "heapshim: process ended by %s\n", d->ended_by);
     if (d->facts.note)
         hs_printf(w, "heapshim: note: %s\n", d->facts.note);
     else

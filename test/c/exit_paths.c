@@ -22,7 +22,7 @@
 
 void *volatile sink;
 int *volatile nowhere;
-volatile int zero;
+volatile int zero, numerator = 1000;
 
 __attribute__((noinline)) static void leak(void)
 {
@@ -67,7 +67,7 @@ int main(int argc, char **argv)
     } else if (!strcmp(how, "segv")) {
         *nowhere = 1;
     } else if (!strcmp(how, "fpe")) {
-        printf("%d\n", 1 / zero);
+        printf("%d\n", numerator / zero);
     } else if (!strcmp(how, "ill")) {
         __builtin_trap();
     } else if (!strcmp(how, "kill-segv")) {
