@@ -26,6 +26,9 @@
 /* Longer than the watchdog: the claiming thread ends the process first. */
 #define WAIT_FOR_THE_END_MS 25000
 #define FRAMES_LOOKED_AT 48
+/* Stack the report needs, with room to spare (it was measured to fit in
+ * 32 KiB, not in 16 KiB). */
+#define REPORT_STACK_NEEDED (64 * 1024)
 
 static const struct {
     int number;
@@ -51,12 +54,16 @@ static const char *ended_by(int sig)
     return "a signal";
 }
 
+/* glibc's sigaction under the name it also exports: the shim's own
+ * `sigaction` is the program's view (entry/signals.c). */
+int __sigaction(int sig, const struct sigaction *action, struct sigaction *old);
+
 static void set_default_action(int sig)
 {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_handler = SIG_DFL;
-    sigaction(sig, &action, NULL);
+    __sigaction(sig, &action, NULL);
 }
 
 static void set_blocked(int sig, bool blocked)
@@ -131,7 +138,7 @@ static bool diagnose(const siginfo_t *si, const void *context, struct hs_error *
 /* A SIGSEGV that is not the backend's, to the handler the program had. */
 static void hand_to_program(int sig, const siginfo_t *si)
 {
-    sigaction(sig, &program_segv, NULL);
+    __sigaction(sig, &program_segv, NULL);
     if (si->si_code <= 0)
         hs_os_signal_self(sig); /* sent by kill(): no instruction will raise it again */
 }
@@ -149,6 +156,19 @@ static bool claim_the_end(int sig)
     for (unsigned waited = 0; waited < WAIT_FOR_THE_END_MS; waited += 100)
         hs_os_sleep_ms(100);
     return false;
+}
+
+/* False when the handler runs on an alternate signal stack with less room
+ * left than the report needs (Rust gives each thread a small one, and
+ * aborts on it after a stack overflow): the report would overflow it into
+ * a second fault, which might end the process by another signal. */
+static bool room_for_the_report(void)
+{
+    stack_t alternate;
+    if (sigaltstack(NULL, &alternate) != 0 || !(alternate.ss_flags & SS_ONSTACK))
+        return true;
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    return here - (uintptr_t)alternate.ss_sp >= REPORT_STACK_NEEDED;
 }
 
 static bool raised_inside_shim(const void *context)
@@ -184,7 +204,7 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *context)
     }
     /* Everything of the shim's on this stack lies below this frame. */
     uintptr_t boundary = (uintptr_t)__builtin_frame_address(0);
-    if (claim_the_end(sig))
+    if (room_for_the_report() && claim_the_end(sig))
         report_the_end(sig, diagnosed ? &fault : NULL, context, boundary);
     let_the_signal_end(sig, si);
 }
@@ -205,7 +225,7 @@ void hs_fault_install(const struct hs_backend *backend)
     for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++) {
         int sig = handled[i].number;
         struct sigaction old;
-        if (sigaction(sig, NULL, &old) != 0)
+        if (__sigaction(sig, NULL, &old) != 0)
             continue;
         if (sig == SIGSEGV && backend->faults && !is_default(&old)) {
             program_segv = old;
@@ -213,6 +233,38 @@ void hs_fault_install(const struct hs_backend *backend)
         } else if (!is_default(&old)) {
             continue;
         }
-        sigaction(sig, &action, NULL);
+        __sigaction(sig, &action, NULL);
+    }
+}
+
+static bool is_ours(const struct sigaction *action)
+{
+    return (action->sa_flags & SA_SIGINFO) && action->sa_sigaction == on_fatal_signal;
+}
+
+/* A handler of the program's on an alternate signal stack may call abort()
+ * there, on a stack too small for one more signal frame (Rust's, after a
+ * stack overflow, has 8 KiB): the kernel would then kill the process by
+ * SIGSEGV before the shim's SIGABRT handler ran. Its default action needs
+ * no frame, so it gets it back. */
+static void step_aside_for(const struct sigaction *action)
+{
+    struct sigaction abort_action;
+    bool handler = (action->sa_flags & SA_SIGINFO) ||
+                   (action->sa_handler != SIG_DFL && action->sa_handler != SIG_IGN);
+    if (!handler || !(action->sa_flags & SA_ONSTACK))
+        return;
+    if (__sigaction(SIGABRT, NULL, &abort_action) == 0 && is_ours(&abort_action))
+        set_default_action(SIGABRT);
+}
+
+void hs_fault_program_sigaction(int sig, const struct sigaction *action,
+                                struct sigaction *old)
+{
+    if (action)
+        step_aside_for(action);
+    if (old && is_ours(old) && !(sig == SIGSEGV && fault_backend->faults)) {
+        memset(old, 0, sizeof *old);
+        old->sa_handler = SIG_DFL;
     }
 }

@@ -19,16 +19,33 @@
  * handler of the program's own, or by a stack overflow (no stack is left to
  * run a handler on, unless the program gave the thread an alternate one).
  *
- * The page backend's SIGSEGV handler also goes over a handler the program
- * had when the shim started, which then gets every SIGSEGV that is not on a
- * guard page or a freed block. */
+ * The program does not see these handlers: sigaction reports the default
+ * action where one is (so a runtime that installs a crash handler only over
+ * the default, such as Rust's stack overflow handler, still does, and
+ * replaces the shim's). The page backend's SIGSEGV handler is the exception:
+ * it shows, as it always did, and also goes over a handler the program had
+ * when the shim started, which then gets every SIGSEGV that is not on a
+ * guard page or a freed block. A program that installs a handler of its own
+ * on an alternate signal stack, where it may call abort() with no room for
+ * one more signal frame, gets SIGABRT's default action back, and its
+ * aborts leave no report. */
 #ifndef HS_FAULT_H
 #define HS_FAULT_H
+
+#include <signal.h>
 
 #include "../backend.h"
 
 /* Installs the handlers, from the constructor. A backend that `faults` has
  * its locate asked about every SIGSEGV. */
 void hs_fault_install(const struct hs_backend *backend);
+
+/* The program called sigaction(sig, action, old), and it succeeded: makes
+ * *old (if any) what the program would see without the shim (the default
+ * action in place of a hidden handler), and steps the SIGABRT handler
+ * aside when `action` (if any) runs a handler of the program's on an
+ * alternate signal stack. */
+void hs_fault_program_sigaction(int sig, const struct sigaction *action,
+                                struct sigaction *old);
 
 #endif

@@ -11,10 +11,17 @@
  *   thread-abort  abort() in a second thread while main waits
  *   own-abort     installs its own SIGABRT handler, which prints and ends
  *                 with _exit(42), then aborts
+ *   own-segv-altstack  as Rust's runtime does: prints whether SIGSEGV's
+ *                 action reads as the default, installs its own handler on
+ *                 a small alternate stack, which uses that stack up to 1 KiB
+ *                 (no room for another signal frame) and aborts; then
+ *                 writes through a null pointer
  * The status and output must be the same under the shim as plain. */
 #define _GNU_SOURCE
+#include <alloca.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +49,37 @@ static void own_abort_handler(int sig)
     static const char words[] = "own SIGABRT handler ran\n";
     write(1, words, sizeof words - 1);
     _exit(42);
+}
+
+static char alternate_stack[16384];
+/* Called through a pointer: bound at load, not by the lazy resolver, whose
+ * frame would not fit where it is called. */
+static void (*volatile abort_bound)(void) = abort;
+
+static void own_segv_handler(int sig)
+{
+    (void)sig;
+    static const char words[] = "own SIGSEGV handler ran\n";
+    write(1, words, sizeof words - 1);
+    size_t left = (size_t)((char *)__builtin_frame_address(0) - alternate_stack);
+    char *rest = alloca(left - 2048);
+    memset(rest, 1, left - 2048);
+    abort_bound();
+}
+
+static void handle_segv_on_small_stack(void)
+{
+    struct sigaction action;
+    sigaction(SIGSEGV, NULL, &action);
+    bool is_default = !(action.sa_flags & SA_SIGINFO) && action.sa_handler == SIG_DFL;
+    printf("SIGSEGV action at start: %s\n", is_default ? "default" : "a handler");
+    fflush(stdout);
+    stack_t stack = {.ss_sp = alternate_stack, .ss_size = sizeof alternate_stack};
+    sigaltstack(&stack, NULL);
+    memset(&action, 0, sizeof action);
+    action.sa_handler = own_segv_handler;
+    action.sa_flags = SA_ONSTACK;
+    sigaction(SIGSEGV, &action, NULL);
 }
 
 static void *abort_in_thread(void *arg)
@@ -79,6 +117,9 @@ int main(int argc, char **argv)
     } else if (!strcmp(how, "own-abort")) {
         signal(SIGABRT, own_abort_handler);
         abort();
+    } else if (!strcmp(how, "own-segv-altstack")) {
+        handle_segv_on_small_stack();
+        *nowhere = 1;
     }
     fprintf(stderr, "exit_paths: %s did not end the process\n", how);
     return 1;

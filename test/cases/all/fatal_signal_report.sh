@@ -105,4 +105,19 @@ rm -f "$HS_REPORTS"/*
 [[ $(ends "$HS_LIB" own-abort) == "exit 42" ]] || fail "own-abort: the program's handler did not run"
 cmp own-abort.plain own-abort.shim || fail "own-abort: output differs under the shim"
 grep -qs 'process ended by' "$HS_REPORTS"/* && fail "own-abort: the shim's handler ran"
+
+# The shim's handlers are hidden from sigaction: a program (like Rust's
+# runtime) that installs its crash handler only over the default action
+# still sees the default (except the page backend's SIGSEGV handler, which
+# shows, as it always did). A handler of the program's on a small alternate
+# stack that aborts there still dies by SIGABRT, not by a SIGSEGV for want
+# of room for the shim's SIGABRT handler.
+plain=$(ends "" own-segv-altstack)
+[[ $plain == "6 "[01] ]] || fail "own-segv-altstack: plain run ended '$plain', not by SIGABRT"
+shim=$(ends "$HS_LIB" own-segv-altstack)
+[[ $shim == "$plain" ]] || fail "own-segv-altstack: ended '$shim' under the shim, '$plain' plain"
+if [[ $HS_BACKEND != page ]]; then
+    cmp own-segv-altstack.plain own-segv-altstack.shim ||
+        { diff own-segv-altstack.plain own-segv-altstack.shim; fail "own-segv-altstack: output differs"; }
+fi
 exit 0
