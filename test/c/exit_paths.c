@@ -9,6 +9,8 @@
  *   ill           __builtin_trap (SIGILL)
  *   kill-segv     kill(getpid(), SIGSEGV): sent, not a fault
  *   thread-abort  abort() in a second thread while main waits
+ *   in-malloc-info  malloc_info(0, NULL): a SIGSEGV (plain too) inside the
+ *                 allocator's own function, the shim's under LD_PRELOAD
  *   own-abort     installs its own SIGABRT handler, which prints and ends
  *                 with _exit(42), then aborts
  *   own-segv-altstack  as Rust's runtime does: prints whether SIGSEGV's
@@ -19,6 +21,7 @@
  * The status and output must be the same under the shim as plain. */
 #define _GNU_SOURCE
 #include <alloca.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -110,6 +113,8 @@ int main(int argc, char **argv)
         __builtin_trap();
     } else if (!strcmp(how, "kill-segv")) {
         kill(getpid(), SIGSEGV);
+    } else if (!strcmp(how, "in-malloc-info")) {
+        malloc_info(0, NULL);
     } else if (!strcmp(how, "thread-abort")) {
         pthread_t t;
         pthread_create(&t, NULL, abort_in_thread, NULL);

@@ -63,6 +63,17 @@ expect_end ill SIGILL
 expect_end kill-segv SIGSEGV
 expect_end thread-abort SIGABRT
 
+# A signal from inside the shim (here a SIGSEGV in malloc_info, which the
+# shim exports) ends the process as plain, with a report that says the heap,
+# whose locks the shim may have held, was not scanned.
+rm -f "$HS_REPORTS"/*
+plain=$(ends "" in-malloc-info)
+[[ $plain == "11 "[01] ]] || fail "in-malloc-info: plain run ended '$plain', not by SIGSEGV"
+[[ $(ends "$HS_LIB" in-malloc-info) == "$plain" ]] || fail "in-malloc-info: ended otherwise under the shim"
+grep -q '^heapshim: process ended by signal SIGSEGV$' "$HS_REPORTS"/* || fail "in-malloc-info: end not marked"
+grep -q '^heapshim: note: the fatal signal came from inside heapshim.*the heap was not scanned$' \
+    "$HS_REPORTS"/* || { cat "$HS_REPORTS"/*; fail "in-malloc-info: the report does not say the heap was skipped"; }
+
 # JSON: one object, the schema's keys, the leak, and how the process ended.
 for how in abort segv; do
     rm -f "$HS_REPORTS"/*
