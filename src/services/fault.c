@@ -46,12 +46,13 @@ static struct sigaction program_segv;
 static pid_t ending_thread;
 static int ending_signal;
 
+/* What the report says of sig; NULL for a signal the shim does not handle. */
 static const char *ended_by(int sig)
 {
     for (size_t i = 0; i < sizeof handled / sizeof handled[0]; i++)
         if (handled[i].number == sig)
             return handled[i].ended_by;
-    return "a signal";
+    return NULL;
 }
 
 /* glibc's sigaction under the name it also exports: the shim's own
@@ -242,17 +243,19 @@ static bool is_ours(const struct sigaction *action)
     return (action->sa_flags & SA_SIGINFO) && action->sa_sigaction == on_fatal_signal;
 }
 
-/* A handler of the program's on an alternate signal stack may call abort()
- * there, on a stack too small for one more signal frame (Rust's, after a
- * stack overflow, has 8 KiB): the kernel would then kill the process by
- * SIGSEGV before the shim's SIGABRT handler ran. Its default action needs
- * no frame, so it gets it back. */
-static void step_aside_for(const struct sigaction *action)
+/* A crash handler of the program's on an alternate signal stack may call
+ * abort() there, on a stack too small for one more signal frame (Rust's,
+ * after a stack overflow, has 8 KiB): the kernel would then kill the
+ * process by SIGSEGV before the shim's SIGABRT handler ran. Its default
+ * action needs no frame, so it gets it back. (Other handlers on the
+ * alternate stack, such as CPython's for SIGINT, do not crash there.) */
+static void step_aside_for(int sig, const struct sigaction *action)
 {
     struct sigaction abort_action;
     bool handler = (action->sa_flags & SA_SIGINFO) ||
                    (action->sa_handler != SIG_DFL && action->sa_handler != SIG_IGN);
-    if (!handler || !(action->sa_flags & SA_ONSTACK))
+    if (!handler || !(action->sa_flags & SA_ONSTACK) || sig == SIGABRT ||
+        ended_by(sig) == NULL)
         return;
     if (__sigaction(SIGABRT, NULL, &abort_action) == 0 && is_ours(&abort_action))
         set_default_action(SIGABRT);
@@ -262,7 +265,7 @@ void hs_fault_program_sigaction(int sig, const struct sigaction *action,
                                 struct sigaction *old)
 {
     if (action)
-        step_aside_for(action);
+        step_aside_for(sig, action);
     if (old && is_ours(old) && !(sig == SIGSEGV && fault_backend->faults)) {
         memset(old, 0, sizeof *old);
         old->sa_handler = SIG_DFL;

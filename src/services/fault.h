@@ -26,9 +26,9 @@
  * it shows, as it always did, and also goes over a handler the program had
  * when the shim started, which then gets every SIGSEGV that is not on a
  * guard page or a freed block. A program that installs a handler of its own
- * on an alternate signal stack, where it may call abort() with no room for
- * one more signal frame, gets SIGABRT's default action back, and its
- * aborts leave no report. */
+ * for one of these signals on an alternate signal stack, where it may call
+ * abort() with no room for one more signal frame, gets SIGABRT's default
+ * action back, and its aborts leave no report. */
 #ifndef HS_FAULT_H
 #define HS_FAULT_H
 
@@ -44,7 +44,7 @@ void hs_fault_install(const struct hs_backend *backend);
  * *old (if any) what the program would see without the shim (the default
  * action in place of a hidden handler), and steps the SIGABRT handler
  * aside when `action` (if any) runs a handler of the program's on an
- * alternate signal stack. */
+ * alternate signal stack for a signal the shim handles. */
 void hs_fault_program_sigaction(int sig, const struct sigaction *action,
                                 struct sigaction *old);
 

@@ -11,6 +11,8 @@
  *   thread-abort  abort() in a second thread while main waits
  *   in-malloc-info  malloc_info(0, NULL): a SIGSEGV (plain too) inside the
  *                 allocator's own function, the shim's under LD_PRELOAD
+ *   sigint-abort  installs a SIGINT handler flagged SA_ONSTACK (as CPython
+ *                 does), then aborts
  *   own-abort     installs its own SIGABRT handler, which prints and ends
  *                 with _exit(42), then aborts
  *   own-segv-altstack  as Rust's runtime does: prints whether SIGSEGV's
@@ -85,9 +87,18 @@ static void handle_segv_on_small_stack(void)
     sigaction(SIGSEGV, &action, NULL);
 }
 
+static void on_sigint(int sig)
+{
+    (void)sig;
+}
+
+/* Aborts once main is waiting in pthread_join: a thread still running has
+ * its whole stack scanned, dead frames and all (issue 10, item 13), where
+ * a copy of the leaked pointer may linger. */
 static void *abort_in_thread(void *arg)
 {
     (void)arg;
+    usleep(300 * 1000);
     abort();
 }
 
@@ -119,6 +130,13 @@ int main(int argc, char **argv)
         pthread_t t;
         pthread_create(&t, NULL, abort_in_thread, NULL);
         pthread_join(t, NULL);
+    } else if (!strcmp(how, "sigint-abort")) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = on_sigint;
+        action.sa_flags = SA_ONSTACK;
+        sigaction(SIGINT, &action, NULL);
+        abort();
     } else if (!strcmp(how, "own-abort")) {
         signal(SIGABRT, own_abort_handler);
         abort();

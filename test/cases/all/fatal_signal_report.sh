@@ -1,5 +1,6 @@
 # A process that a fatal signal ends (abort(), a SIGSEGV, SIGFPE or SIGILL
-# fault, a SIGSEGV sent by kill, abort() in a second thread) writes one exit
+# fault, a SIGSEGV sent by kill, abort() in a second thread, abort() after
+# installing a SIGINT handler as CPython does) writes one exit
 # report, its leak included, marked with the signal, and ends exactly as it
 # does plain: the same output, killed by the same signal, with a core dump
 # when the plain run dumps one. JSON: one valid object with "ended_by". A
@@ -62,6 +63,7 @@ expect_end fpe SIGFPE
 expect_end ill SIGILL
 expect_end kill-segv SIGSEGV
 expect_end thread-abort SIGABRT
+expect_end sigint-abort SIGABRT
 
 # A signal from inside the shim (here a SIGSEGV in malloc_info, which the
 # shim exports) ends the process as plain, with a report that says the heap,
