@@ -116,6 +116,7 @@ static uintptr_t faulting_pc(const void *context)
 static bool diagnose(const siginfo_t *si, const void *context, struct hs_error *e)
 {
     struct hs_place place;
+    memset(&place, 0, sizeof place); /* locate's contract: the caller zeroes it */
     if (!fault_backend->faults || si->si_code <= 0 ||
         !fault_backend->locate((uintptr_t)si->si_addr, &place))
         return false;
