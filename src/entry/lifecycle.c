@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 
 #include "../config.h"
 #include "../services/bulk.h"
@@ -105,8 +106,31 @@ __attribute__((constructor)) static void hs_constructor(void)
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     if (b->start)
         b->start();
-    if (b->faults)
-        hs_fault_install(b);
+    hs_fault_install(b);
+}
+
+int __cxa_atexit(void (*handler)(void *), void *arg, void *dso_handle);
+
+static void exit_with_leak_status(void *unused)
+{
+    (void)unused;
+    exit(hs_config.leak_exitcode);
+}
+
+/* HEAPSHIM_LEAK_EXITCODE changes the status and nothing else: the process
+ * still runs the destructors after ours and flushes stdio. glibc's exit()
+ * runs a handler registered while it runs its handlers (the loader's
+ * _dl_fini, which calls ours, is one of them) once that one returns, and
+ * supports exit() called again from a handler: every handler left is
+ * called, stdio is flushed, and the status of the last exit() is the
+ * process's. The handler belongs to no library (a null DSO handle): with
+ * ours (what atexit() would give), our own __cxa_finalize would run it at
+ * once, before the destructors of the libraries after us. Only if it
+ * cannot be registered is the status set at once, skipping what is left. */
+static void replace_exit_status(void)
+{
+    if (__cxa_atexit(exit_with_leak_status, NULL, NULL) != 0)
+        hs_os_exit(hs_config.leak_exitcode);
 }
 
 /* Destructors run from exit() after atexit handlers and the program's own
@@ -119,7 +143,7 @@ __attribute__((destructor)) static void hs_destructor(void)
     /* Everything of the shim's on this stack lies below this frame. */
     uintptr_t boundary = (uintptr_t)__builtin_frame_address(0);
     if (hs_report_exit(boundary) && hs_config.leak_exitcode)
-        hs_os_exit(hs_config.leak_exitcode);
+        replace_exit_status();
 }
 
 HS_EXPORT const char *heapshim_backend(void)

@@ -7,7 +7,9 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -241,4 +243,56 @@ bool hs_os_secure_exec(void)
 _Noreturn void hs_os_exit(int status)
 {
     _exit(status);
+}
+
+pid_t hs_os_gettid(void)
+{
+    return (pid_t)syscall(SYS_gettid);
+}
+
+void hs_os_signal_self(int sig)
+{
+    int saved = errno;
+    syscall(SYS_tgkill, getpid(), hs_os_gettid(), sig);
+    errno = saved;
+}
+
+void hs_os_sleep_ms(unsigned ms)
+{
+    int saved = errno;
+    struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000};
+    nanosleep(&t, NULL);
+    errno = saved;
+}
+
+/* The kernel's timer ids are small integers; the system calls are made
+ * directly, since glibc's timer_t is its own encoding of them. */
+int hs_os_timer_signal_self(int sig, unsigned seconds)
+{
+    int saved = errno;
+    struct sigevent event;
+    memset(&event, 0, sizeof event);
+    event.sigev_notify = SIGEV_THREAD_ID;
+    event.sigev_signo = sig;
+    event._sigev_un._tid = hs_os_gettid();
+    int timer = -1;
+    if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &event, &timer) != 0) {
+        errno = saved;
+        return -1;
+    }
+    struct itimerspec when = {.it_value = {(time_t)seconds, 0}};
+    if (syscall(SYS_timer_settime, timer, 0, &when, NULL) != 0) {
+        syscall(SYS_timer_delete, timer);
+        timer = -1;
+    }
+    errno = saved;
+    return timer;
+}
+
+void hs_os_timer_cancel(int timer)
+{
+    int saved = errno;
+    if (timer >= 0)
+        syscall(SYS_timer_delete, timer);
+    errno = saved;
 }

@@ -67,4 +67,14 @@ uint64_t hs_os_now_ns(void);
 bool hs_os_secure_exec(void);
 _Noreturn void hs_os_exit(int status);
 
+/* The calling thread's kernel id; sends sig to it (tgkill). */
+pid_t hs_os_gettid(void);
+void hs_os_signal_self(int sig);
+void hs_os_sleep_ms(unsigned ms);
+/* A one-shot timer that sends sig to the calling thread in `seconds`: the
+ * timer's id, or -1 if none could be made. hs_os_timer_cancel(-1) does
+ * nothing. */
+int hs_os_timer_signal_self(int sig, unsigned seconds);
+void hs_os_timer_cancel(int timer);
+
 #endif

@@ -4,7 +4,11 @@
  * Text errors are written as they happen. In JSON a process writes exactly
  * one object, so errors are kept (the first HS_ERRORS_KEPT of them) and go
  * out with the exit report, or at once with the summary when an error ends
- * the process. */
+ * the process.
+ *
+ * A process that a fatal signal ends writes its exit report from the
+ * signal's handler (services/fault.c), marked with the signal; a process
+ * writes one exit report, whichever way it ends. */
 #include "report.h"
 
 #include <stdlib.h>
@@ -23,7 +27,11 @@ static size_t error_count;
 static struct hs_injection kept_injections[HS_INJECTIONS_KEPT];
 static size_t injection_count;
 static void (*gather_wrappers)(struct hs_wrapper_facts *out);
-static bool json_written;
+/* The process's exit report is written: in JSON, also when an error that
+ * aborts the process wrote the one object. */
+static bool exit_report_written;
+/* A heap error is aborting the process: it holds none of the shim's locks. */
+static bool aborting_on_error;
 
 void hs_report_init(const struct hs_backend *backend)
 {
@@ -53,18 +61,26 @@ static void open_for_text(struct hs_writer *w)
         hs_writer_open(w, NULL);
 }
 
-static void gather(struct hs_report_data *d, uintptr_t stack_boundary, bool at_exit)
+/* heap_usable false: a fatal signal came from inside the shim, which may
+ * hold the locks of the heap and the wrappers: none of them is looked at. */
+static void gather(struct hs_report_data *d, uintptr_t stack_boundary, bool at_exit,
+                   bool heap_usable)
 {
     memset(d, 0, sizeof *d);
     d->backend = report_backend->name;
     d->pid = hs_os_getpid();
     d->at_exit = at_exit;
-    hs_leaks_gather(d, report_backend, stack_boundary);
-    report_backend->facts(&d->facts);
+    if (heap_usable) {
+        hs_leaks_gather(d, report_backend, stack_boundary);
+        report_backend->facts(&d->facts);
+    } else {
+        d->facts.note = "the fatal signal came from inside heapshim, which may have held the "
+                        "heap's locks or been changing its tables: the heap was not scanned";
+    }
     d->errors = kept_errors;
     d->error_count = error_count < HS_ERRORS_KEPT ? error_count : HS_ERRORS_KEPT;
     d->errors_dropped = error_count - d->error_count;
-    if (gather_wrappers)
+    if (gather_wrappers && heap_usable)
         gather_wrappers(&d->wrappers);
     d->injections = kept_injections;
     d->injection_count = injection_count < HS_INJECTIONS_KEPT ? injection_count
@@ -79,7 +95,23 @@ static void keep(const struct hs_error *e)
     error_count++;
 }
 
-/* Writes one error; in JSON with `final`, the whole object for the process. */
+/* The exit report: in the configured format, unless written already. */
+static void write_exit_report(const struct hs_report_data *d)
+{
+    struct hs_writer w;
+    if (exit_report_written)
+        return;
+    open_destination(&w);
+    if (hs_config.report_format == HS_FORMAT_JSON)
+        hs_emit_json(&w, d);
+    else
+        hs_emit_text_leak_report(&w, d);
+    hs_writer_close(&w);
+    exit_report_written = true;
+}
+
+/* Writes one error; in JSON with `final` (the process aborts next), the
+ * whole object for the process. */
 static void write_error(const struct hs_error *e, bool final)
 {
     struct hs_writer w;
@@ -88,14 +120,12 @@ static void write_error(const struct hs_error *e, bool final)
         open_destination(&w);
         hs_emit_text_error(&w, e);
         hs_writer_close(&w);
-    } else if (final && !json_written) {
+    } else if (final && !exit_report_written) {
         struct hs_report_data d;
-        gather(&d, (uintptr_t)__builtin_frame_address(0), true);
-        open_destination(&w);
-        hs_emit_json(&w, &d);
-        hs_writer_close(&w);
+        gather(&d, (uintptr_t)__builtin_frame_address(0), true, true);
+        d.ended_by = "signal SIGABRT";
+        write_exit_report(&d);
         hs_leaks_release(&d);
-        json_written = true;
     }
 }
 
@@ -104,6 +134,7 @@ void hs_heap_error(const struct hs_error *e)
     bool fatal = hs_config.on_error == HS_ON_ERROR_ABORT;
     hs_lock_acquire(&report_lock);
     write_error(e, fatal);
+    aborting_on_error = fatal;
     hs_lock_release(&report_lock);
     if (fatal)
         abort();
@@ -124,11 +155,30 @@ void hs_report_injection(const struct hs_injection *injection)
     hs_lock_release(&report_lock);
 }
 
-void hs_report_fault(const struct hs_error *e)
+/* From a signal handler: the report's lock, waiting a second at most for
+ * another thread to let it go. False if it is still taken: its holder may
+ * be the thread that crashed, and the report goes on without it. */
+static bool take_report_lock_bounded(void)
 {
-    /* The faulting thread may have been interrupted inside the report. */
-    bool locked = hs_lock_try(&report_lock);
-    write_error(e, true);
+    for (int tries = 0; !hs_lock_try(&report_lock); tries++) {
+        if (hs_single_threaded() || tries == 100)
+            return false;
+        hs_os_sleep_ms(10);
+    }
+    return true;
+}
+
+void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault,
+                            bool heap_usable, uintptr_t stack_boundary)
+{
+    bool locked = take_report_lock_bounded();
+    if (fault)
+        write_error(fault, false);
+    struct hs_report_data d;
+    gather(&d, stack_boundary, true, heap_usable || aborting_on_error);
+    d.ended_by = ended_by;
+    write_exit_report(&d);
+    hs_leaks_release(&d);
     if (locked)
         hs_lock_release(&report_lock);
 }
@@ -146,20 +196,11 @@ void hs_report_fork_release(void)
 bool hs_report_exit(uintptr_t stack_boundary)
 {
     struct hs_report_data d;
-    struct hs_writer w;
     if (report_backend->check_all)
         report_backend->check_all();
     hs_lock_acquire(&report_lock);
-    gather(&d, stack_boundary, true);
-    if (!json_written) {
-        open_destination(&w);
-        if (hs_config.report_format == HS_FORMAT_JSON)
-            hs_emit_json(&w, &d);
-        else
-            hs_emit_text_leak_report(&w, &d);
-        hs_writer_close(&w);
-        json_written = hs_config.report_format == HS_FORMAT_JSON;
-    }
+    gather(&d, stack_boundary, true, true);
+    write_exit_report(&d);
     hs_leaks_release(&d);
     hs_lock_release(&report_lock);
     return d.kinds[HS_DEFINITE].blocks > 0;
@@ -170,7 +211,7 @@ void hs_report_leak_check(uintptr_t stack_boundary, bool write, struct hs_leak_c
     struct hs_report_data d;
     struct hs_writer w;
     hs_lock_acquire(&report_lock);
-    gather(&d, stack_boundary, false);
+    gather(&d, stack_boundary, false, true);
     if (write) {
         open_for_text(&w);
         hs_emit_text_leak_report(&w, &d);

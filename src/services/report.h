@@ -47,9 +47,17 @@ void hs_report_init(const struct hs_backend *backend);
 /* Reports a heap error, then aborts or returns as HEAPSHIM_ON_ERROR says. */
 void hs_heap_error(const struct hs_error *e);
 
-/* Reports a fault the process is about to die of (the caller re-raises the
- * signal); safe to call from the SIGSEGV handler. */
-void hs_report_fault(const struct hs_error *e);
+/* The report of a process that a fatal signal is about to end, from the
+ * signal's handler (which then lets the signal end it): the fault, when
+ * the backend diagnosed the signal as one (an hs_error, or NULL), then the
+ * exit report marked "ended_by" (such as "signal SIGSEGV"). heap_usable
+ * false: the signal came from inside heapshim, which may hold its locks,
+ * so the heap is not scanned and the report says so. Waits for no lock
+ * without bound; writes no second exit report (in JSON the object an
+ * aborting heap error wrote is the one). stack_boundary: as for
+ * hs_report_exit. */
+void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault,
+                            bool heap_usable, uintptr_t stack_boundary);
 
 /* The wrappers' facts for the exit report: gather fills them when a report
  * is written. Set once, from init. */

@@ -26,6 +26,7 @@ struct hs_report_data {
     const char *backend;
     pid_t pid;
     bool at_exit;                      /* else a leak check the program asked for */
+    const char *ended_by;              /* "signal SIGSEGV"...; NULL: exit, or a leak check */
     size_t live_blocks, live_bytes;
     bool classified;                   /* by the reachability scan */
     struct hs_tally kinds[HS_LEAK_KINDS]; /* all zero unless classified */

@@ -1,6 +1,7 @@
 /* The JSON emitter: one object per process, with the keys interface.md
  * lists always present (unknown values are null) and a few additions:
- * "live", "largest_blocks", "note", per error "call" and "distance", and
+ * "live", "largest_blocks", "note", "ended_by" (the fatal signal, or null),
+ * per error "call" and "distance", and
  * the wrappers' "stats", "limit" and "fail" (null when off). */
 #include <stddef.h>
 
@@ -142,6 +143,8 @@ void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d)
                       d->facts.map_count_limit);
         hs_json_string(w, note);
     }
+    hs_writer_puts(w, ",\n  \"ended_by\": ");
+    hs_json_string(w, d->ended_by);
     hs_emit_json_wrappers(w, d);
     hs_writer_puts(w, "\n}\n");
 }

@@ -240,6 +240,8 @@ void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *
 {
     hs_printf(w, "heapshim: %s for pid %d (backend %s)\n",
               d->at_exit ? "exit report" : "leak check", (int)d->pid, d->backend);
+    if (d->ended_by)
+        hs_printf(w, "heapshim: process ended by %s\n", d->ended_by);
     if (hs_config.secure)
         hs_printf(w, "heapshim: secure execution (setuid, setgid or capabilities): HEAPSHIM_* "
                   "variables are ignored and addresses are hidden\n");

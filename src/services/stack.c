@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <stdbool.h>
+#include <ucontext.h>
 
 #include "cfi.h"
 #include "depot.h"
@@ -102,18 +103,12 @@ static void find_shim(void)
 /* A frame may not be larger than this: past it the walk is lost. */
 #define FRAME_MAX ((uintptr_t)1 << 22)
 
-__attribute__((noinline)) unsigned hs_stack_capture(uintptr_t *pcs, unsigned max)
+/* Walks up from the frame at pc (with its rsp and rbp), appending return
+ * addresses to pcs[count..max); those still inside the shim before the
+ * first one kept are left out when skip_shim. Returns the new count. */
+static unsigned walk(uintptr_t pc, uintptr_t rsp, uintptr_t rbp, uintptr_t *pcs, unsigned count,
+                     unsigned max, bool skip_shim)
 {
-    if (!__atomic_load_n(&shim_start, __ATOMIC_ACQUIRE))
-        find_shim();
-    uintptr_t pc, rsp, rbp;
-#if defined(__x86_64__)
-    __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
-                     : "=r"(pc), "=r"(rsp), "=r"(rbp));
-#else
-    return 0;
-#endif
-    unsigned count = 0;
     for (unsigned steps = 0; count < max && steps < max + 32; steps++) {
         uint64_t rule = rule_at(pc);
         if (!rule || (rule & PACK_OUTERMOST))
@@ -128,11 +123,48 @@ __attribute__((noinline)) unsigned hs_stack_capture(uintptr_t *pcs, unsigned max
         if (ra < 4096)
             break;
         pc = ra - 1; /* a return address points after its call: look up the call */
-        if (count == 0 && ra - shim_start < shim_size)
+        if (skip_shim && count == 0 && ra - shim_start < shim_size)
             continue; /* still inside the shim */
         pcs[count++] = ra;
     }
     return count;
+}
+
+bool hs_stack_in_shim(uintptr_t pc)
+{
+    if (!__atomic_load_n(&shim_start, __ATOMIC_ACQUIRE))
+        find_shim();
+    return pc - shim_start < shim_size;
+}
+
+__attribute__((noinline)) unsigned hs_stack_capture(uintptr_t *pcs, unsigned max)
+{
+    if (!__atomic_load_n(&shim_start, __ATOMIC_ACQUIRE))
+        find_shim();
+    uintptr_t pc, rsp, rbp;
+#if defined(__x86_64__)
+    __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
+                     : "=r"(pc), "=r"(rsp), "=r"(rbp));
+#else
+    return 0;
+#endif
+    return walk(pc, rsp, rbp, pcs, 0, max, true);
+}
+
+unsigned hs_stack_capture_context(const void *context, uintptr_t *pcs, unsigned max)
+{
+#if defined(__x86_64__)
+    const greg_t *regs = ((const ucontext_t *)context)->uc_mcontext.gregs;
+    if (max == 0)
+        return 0;
+    pcs[0] = (uintptr_t)regs[REG_RIP];
+    return walk(pcs[0], (uintptr_t)regs[REG_RSP], (uintptr_t)regs[REG_RBP], pcs, 1, max, false);
+#else
+    (void)context;
+    (void)pcs;
+    (void)max;
+    return 0;
+#endif
 }
 
 const struct hs_stack *hs_stack_record(unsigned depth)

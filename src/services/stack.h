@@ -9,12 +9,21 @@
 #ifndef HS_STACK_H
 #define HS_STACK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define HS_STACK_MAX 64
 
 /* Fills pcs with up to max return addresses and returns how many. */
 unsigned hs_stack_capture(uintptr_t *pcs, unsigned max);
+
+/* The stack of an interrupted context, a signal handler's ucontext_t: the
+ * interrupted instruction's address first, then the return addresses above
+ * it, the shim's frames included. May fault on a stack the program broke. */
+unsigned hs_stack_capture_context(const void *context, uintptr_t *pcs, unsigned max);
+
+/* True if pc lies in the shim's own mapping. */
+bool hs_stack_in_shim(uintptr_t pc);
 
 struct hs_stack;
 /* The stack of the calling thread, up to depth frames, stored in the depot
