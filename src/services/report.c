@@ -24,6 +24,11 @@ static struct hs_injection kept_injections[HS_INJECTIONS_KEPT];
 static size_t injection_count;
 static void (*gather_wrappers)(struct hs_wrapper_facts *out);
 static bool json_written;
+/* Set by hs_report_reentry while a signal handler's call is reported: the
+ * heap (its blocks, the backend's facts, the wrappers') is then not looked
+ * at, since the interrupted call may hold its locks or be midway through a
+ * change. */
+static bool heap_interrupted;
 /* The process that last opened the report destination: a file is truncated
  * when first opened, and appended to after, also by a forked child unless
  * "%p" gives the child a file of its own. */
@@ -64,12 +69,17 @@ static void gather(struct hs_report_data *d, uintptr_t stack_boundary, bool at_e
     d->backend = report_backend->name;
     d->pid = hs_os_getpid();
     d->at_exit = at_exit;
-    hs_leaks_gather(d, report_backend, stack_boundary);
-    report_backend->facts(&d->facts);
+    if (heap_interrupted) {
+        d->facts.note = "the heap was not examined: a signal handler called heapshim while this "
+                        "thread was inside it (reentrant-call)";
+    } else {
+        hs_leaks_gather(d, report_backend, stack_boundary);
+        report_backend->facts(&d->facts);
+    }
     d->errors = kept_errors;
     d->error_count = error_count < HS_ERRORS_KEPT ? error_count : HS_ERRORS_KEPT;
     d->errors_dropped = error_count - d->error_count;
-    if (gather_wrappers)
+    if (gather_wrappers && !heap_interrupted)
         gather_wrappers(&d->wrappers);
     d->injections = kept_injections;
     d->injection_count = injection_count < HS_INJECTIONS_KEPT ? injection_count
@@ -136,6 +146,21 @@ void hs_report_fault(const struct hs_error *e)
     write_error(e, true);
     if (locked)
         hs_lock_release(&report_lock);
+}
+
+void hs_report_reentry(const struct hs_error *e)
+{
+    bool fatal = hs_config.on_error == HS_ON_ERROR_ABORT;
+    /* Held by this thread if the interrupted call was writing a report;
+     * then this one is counted in no list, but the process still ends. */
+    if (hs_lock_try(&report_lock)) {
+        heap_interrupted = true;
+        write_error(e, fatal);
+        heap_interrupted = fatal;
+        hs_lock_release(&report_lock);
+    }
+    if (fatal)
+        abort();
 }
 
 void hs_report_fork_prepare(void)
