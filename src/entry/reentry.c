@@ -41,7 +41,8 @@ static struct kept_stack kept[STACKS_KEPT];
 static unsigned kept_count; /* atomic: slots claimed */
 
 /* The calling thread's stack in a slot of its own, or NULL when all are
- * taken or no stacks are recorded. */
+ * taken. HEAPSHIM_STACK_DEPTH=0 still gets 16 frames: without the stack the
+ * error does not say where the handler is. */
 static const struct hs_stack *keep_stack(void)
 {
     unsigned depth = hs_config.stack_depth ? hs_config.stack_depth : 16;
