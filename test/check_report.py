@@ -23,7 +23,7 @@ import sys
 KINDS = {"definite": "definitely_lost", "indirect": "indirectly_lost",
          "possible": "possibly_lost", "reachable": "still_reachable"}
 ERROR_KINDS = {"double-free", "invalid-free", "mismatched-free", "overflow", "underflow",
-               "use-after-free", "invalid-realloc", "out-of-memory"}
+               "use-after-free", "invalid-realloc", "out-of-memory", "reentrant-call"}
 FRAME_KEYS = {"pc", "module", "offset", "function", "file", "line"}
 
 

@@ -34,7 +34,9 @@ static void *next_symbol(void **cache, const char *name)
 {
     void *f = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
     if (!f) {
+        bool in_shim = hs_thread_call_out();
         f = dlsym(RTLD_NEXT, name);
+        hs_thread_call_back(in_shim);
         HS_ASSERT(f != NULL);
         __atomic_store_n(cache, f, __ATOMIC_RELEASE);
     }

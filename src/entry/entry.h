@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "../backend.h"
+#include "../services/thread.h"
 
 #define HS_EXPORT __attribute__((visibility("default")))
 
@@ -27,6 +28,16 @@ void *hs_out_of_memory(void);
 /* Marks a new block ignored if the thread is in an ignore scope. */
 void hs_mark_ignored(const struct hs_backend *b, void *p);
 
+/* A call made while this thread is inside the shim already: from a signal
+ * handler that interrupted it (reentry.c). Each reports a reentrant-call
+ * error (aborting under HEAPSHIM_ON_ERROR=abort) and touches no allocator:
+ * an allocation returns NULL with errno ENOMEM, a free leaves the block
+ * allocated, and any other call (named `call`, given ptr) returns 0 with
+ * errno ENOMEM. */
+void *hs_reentered_alloc(enum hs_alloc_kind kind, bool zero);
+void hs_reentered_free(void *ptr, enum hs_alloc_kind kind);
+size_t hs_reentered_call(const char *call, void *ptr);
+
 /* Allocates size bytes aligned to align; NULL with errno ENOMEM when the
  * request is impossible (an alignment that is not a power of two among
  * them) or memory is exhausted. Inline: it is most of malloc's fast path. */
@@ -34,21 +45,31 @@ static inline __attribute__((always_inline)) void *
 hs_allocate(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
     const struct hs_backend *b = hs_allocator();
+    if (__builtin_expect(hs_thread_in_shim, 0))
+        return hs_reentered_alloc(kind, zero);
     if (__builtin_expect(size > HS_MAX_REQUEST || align > HS_MAX_ALIGN || (align & (align - 1)),
                          0))
         return hs_out_of_memory();
+    hs_thread_in_shim = true;
     void *p = b->alloc(size, align < HS_MIN_ALIGN ? HS_MIN_ALIGN : align, kind, zero);
-    if (__builtin_expect(p == NULL, 0))
-        return hs_out_of_memory();
-    if (b->ignore) /* only backends that can mark blocks look at scopes */
+    if (p && b->ignore) /* only backends that can mark blocks look at scopes */
         hs_mark_ignored(b, p);
-    return p;
+    hs_thread_in_shim = false;
+    return __builtin_expect(p != NULL, 1) ? p : hs_out_of_memory();
 }
 
 static inline void hs_release(void *ptr, enum hs_alloc_kind kind)
 {
-    if (ptr)
-        hs_allocator()->free(ptr, kind);
+    if (!ptr)
+        return;
+    const struct hs_backend *b = hs_allocator();
+    if (__builtin_expect(hs_thread_in_shim, 0)) {
+        hs_reentered_free(ptr, kind);
+        return;
+    }
+    hs_thread_in_shim = true;
+    b->free(ptr, kind);
+    hs_thread_in_shim = false;
 }
 
 struct hs_usage {

@@ -18,13 +18,20 @@ static void count_block(const struct hs_block *b, void *ctx)
     u->bytes += b->size;
 }
 
+/* From a signal handler that interrupted the shim: nothing is counted. */
 struct hs_usage hs_usage_now(void)
 {
     struct hs_usage u = {0, 0};
     const struct hs_backend *b = hs_allocator();
+    if (hs_thread_in_shim) {
+        hs_reentered_call("mallinfo", NULL);
+        return u;
+    }
+    hs_thread_in_shim = true;
     b->fork_prepare();
     b->for_each_block(count_block, &u);
     b->fork_parent();
+    hs_thread_in_shim = false;
     return u;
 }
 
@@ -32,7 +39,12 @@ HS_EXPORT int malloc_trim(size_t pad)
 {
     (void)pad;
     const struct hs_backend *b = hs_allocator();
-    return b->trim ? b->trim() : 0;
+    if (hs_thread_in_shim)
+        return (int)hs_reentered_call("malloc_trim", NULL);
+    hs_thread_in_shim = true;
+    int trimmed = b->trim ? b->trim() : 0;
+    hs_thread_in_shim = false;
+    return trimmed;
 }
 
 /* Tuning parameters belong to glibc's allocator: accepted, ignored. */

@@ -11,6 +11,7 @@
 #include "../services/depot.h"
 #include "../services/fault.h"
 #include "../services/fmt.h"
+#include "../services/lock.h"
 #include "../services/os.h"
 #include "../services/regions.h"
 #include "../services/report.h"
@@ -62,7 +63,13 @@ const struct hs_backend *hs_init(void)
  * wrappers'), the wrappers' and the backend's (the chain takes them
  * outermost first), the stack depot's, bulk memory's (taken when any of
  * those grows), the thread registry's, and the region registry's (taken
- * when any of the others maps memory). */
+ * when any of the others maps memory).
+ *
+ * The program's handlers registered before these (by a library's
+ * constructor, say) run while the locks are held: their prepare after this
+ * one, their parent and child handlers before ours. When they allocate,
+ * the forking thread must not wait for the locks it holds itself: it is
+ * marked as holding them all (hs_lock_forking) meanwhile. */
 static void fork_prepare(void)
 {
     hs_report_fork_prepare();
@@ -71,10 +78,12 @@ static void fork_prepare(void)
     hs_bulk_fork_prepare();
     hs_thread_fork_prepare();
     hs_region_fork_prepare();
+    hs_lock_forking = true;
 }
 
 static void fork_parent(void)
 {
+    hs_lock_forking = false;
     hs_region_fork_release();
     hs_thread_fork_parent();
     hs_bulk_fork_release();
@@ -85,6 +94,7 @@ static void fork_parent(void)
 
 static void fork_child(void)
 {
+    hs_lock_forking = false;
     hs_region_fork_release();
     hs_thread_fork_child();
     hs_bulk_fork_release();

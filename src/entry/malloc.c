@@ -89,15 +89,9 @@ const struct hs_backend *hs_with_realloc(const struct hs_backend *backend)
     return &completed;
 }
 
-HS_EXPORT void *realloc(void *ptr, size_t size)
+/* realloc of a block, 0 < size; errno ENOMEM when it returns NULL. */
+static void *realloc_block(const struct hs_backend *b, void *ptr, size_t size)
 {
-    if (!ptr)
-        return malloc(size);
-    if (size == 0) { /* glibc frees and returns NULL */
-        free(ptr);
-        return NULL;
-    }
-    const struct hs_backend *b = hs_allocator();
     size_t old = b->usable_size(ptr);
     if (old == HS_NOT_LIVE) {
         b->report_invalid(ptr, "realloc");
@@ -107,6 +101,25 @@ HS_EXPORT void *realloc(void *ptr, size_t size)
     void *moved = size <= HS_MAX_REQUEST ? b->realloc(ptr, old, size) : NULL;
     if (!moved)
         errno = ENOMEM;
+    return moved;
+}
+
+HS_EXPORT void *realloc(void *ptr, size_t size)
+{
+    if (!ptr)
+        return malloc(size);
+    if (size == 0) { /* glibc frees and returns NULL */
+        free(ptr);
+        return NULL;
+    }
+    const struct hs_backend *b = hs_allocator();
+    if (hs_thread_in_shim) {
+        hs_reentered_call("realloc", ptr);
+        return NULL;
+    }
+    hs_thread_in_shim = true;
+    void *moved = realloc_block(b, ptr, size);
+    hs_thread_in_shim = false;
     return moved;
 }
 
@@ -181,9 +194,14 @@ HS_EXPORT size_t malloc_usable_size(void *ptr)
     if (!ptr)
         return 0;
     const struct hs_backend *b = hs_allocator();
+    if (hs_thread_in_shim)
+        return hs_reentered_call("malloc_usable_size", ptr);
+    hs_thread_in_shim = true;
     size_t usable = b->usable_size(ptr);
-    if (usable != HS_NOT_LIVE)
-        return usable;
-    b->report_invalid(ptr, "malloc_usable_size");
-    return 0;
+    if (usable == HS_NOT_LIVE) {
+        b->report_invalid(ptr, "malloc_usable_size");
+        usable = 0;
+    }
+    hs_thread_in_shim = false;
+    return usable;
 }

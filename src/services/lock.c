@@ -7,6 +7,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+__thread bool hs_lock_forking __attribute__((tls_model("initial-exec")));
+
 static void futex_wait(int *word, int value)
 {
     int saved = errno;

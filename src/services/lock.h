@@ -25,6 +25,15 @@ typedef struct {
 void hs_lock_slow(hs_lock *l);
 void hs_unlock_slow(hs_lock *l);
 
+/* Set on the thread that forks, from the end of the shim's prepare handler,
+ * which has taken every lock of the shim, to the start of its parent or
+ * child handler. The program's fork handlers registered before the shim's
+ * run in that window on that thread (their prepare after the shim's, their
+ * parent and child handlers before the shim's) and may allocate: no other
+ * thread can get past a lock meanwhile, so this thread's acquisitions and
+ * releases are no-ops instead of waiting for itself. */
+extern __thread bool hs_lock_forking __attribute__((tls_model("initial-exec")));
+
 static inline bool hs_single_threaded(void)
 {
     return __atomic_load_n(&__libc_single_threaded, __ATOMIC_RELAXED);
@@ -32,6 +41,8 @@ static inline bool hs_single_threaded(void)
 
 static inline void hs_lock_acquire(hs_lock *l)
 {
+    if (__builtin_expect(hs_lock_forking, 0))
+        return;
     if (hs_single_threaded()) {
         l->state = 1;
         return;
@@ -44,6 +55,8 @@ static inline void hs_lock_acquire(hs_lock *l)
 
 static inline bool hs_lock_try(hs_lock *l)
 {
+    if (__builtin_expect(hs_lock_forking, 0))
+        return true;
     int expected = 0;
     return __atomic_compare_exchange_n(&l->state, &expected, 1, false,
                                        __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
@@ -51,6 +64,8 @@ static inline bool hs_lock_try(hs_lock *l)
 
 static inline void hs_lock_release(hs_lock *l)
 {
+    if (__builtin_expect(hs_lock_forking, 0))
+        return;
     if (hs_single_threaded()) {
         __atomic_store_n(&l->state, 0, __ATOMIC_RELEASE);
         return;

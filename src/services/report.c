@@ -32,6 +32,11 @@ static void (*gather_wrappers)(struct hs_wrapper_facts *out);
 static bool exit_report_written;
 /* A heap error is aborting the process: it holds none of the shim's locks. */
 static bool aborting_on_error;
+/* Set by hs_report_reentry while a signal handler's call is reported: the
+ * heap (its blocks, the backend's facts, the wrappers') is then not looked
+ * at, since the interrupted call may hold its locks or be midway through a
+ * change. */
+static bool heap_interrupted;
 
 void hs_report_init(const struct hs_backend *backend)
 {
@@ -70,17 +75,20 @@ static void gather(struct hs_report_data *d, uintptr_t stack_boundary, bool at_e
     d->backend = report_backend->name;
     d->pid = hs_os_getpid();
     d->at_exit = at_exit;
-    if (heap_usable) {
-        hs_leaks_gather(d, report_backend, stack_boundary);
-        report_backend->facts(&d->facts);
-    } else {
+    if (heap_interrupted) {
+        d->facts.note = "the heap was not examined: a signal handler called heapshim while this "
+                        "thread was inside it (reentrant-call)";
+    } else if (!heap_usable) {
         d->facts.note = "the fatal signal came from inside heapshim, which may have held the "
                         "heap's locks or been changing its tables: the heap was not scanned";
+    } else {
+        hs_leaks_gather(d, report_backend, stack_boundary);
+        report_backend->facts(&d->facts);
     }
     d->errors = kept_errors;
     d->error_count = error_count < HS_ERRORS_KEPT ? error_count : HS_ERRORS_KEPT;
     d->errors_dropped = error_count - d->error_count;
-    if (gather_wrappers && heap_usable)
+    if (gather_wrappers && heap_usable && !heap_interrupted)
         gather_wrappers(&d->wrappers);
     d->injections = kept_injections;
     d->injection_count = injection_count < HS_INJECTIONS_KEPT ? injection_count
@@ -181,6 +189,21 @@ void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault,
     hs_leaks_release(&d);
     if (locked)
         hs_lock_release(&report_lock);
+}
+
+void hs_report_reentry(const struct hs_error *e)
+{
+    bool fatal = hs_config.on_error == HS_ON_ERROR_ABORT;
+    /* Held by this thread if the interrupted call was writing a report;
+     * then this one is counted in no list, but the process still ends. */
+    if (hs_lock_try(&report_lock)) {
+        heap_interrupted = true;
+        write_error(e, fatal);
+        heap_interrupted = fatal;
+        hs_lock_release(&report_lock);
+    }
+    if (fatal)
+        abort();
 }
 
 void hs_report_fork_prepare(void)

@@ -21,6 +21,9 @@ enum hs_error_kind {
     HS_ERR_USE_AFTER_FREE,
     HS_ERR_INVALID_REALLOC,
     HS_ERR_OUT_OF_MEMORY,
+    /* A call into the shim from a signal handler that interrupted it on
+     * the same thread; address: the pointer a free was given, or 0. */
+    HS_ERR_REENTRANT_CALL,
 };
 
 struct hs_error {
@@ -58,6 +61,15 @@ void hs_heap_error(const struct hs_error *e);
  * hs_report_exit. */
 void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault,
                             bool heap_usable, uintptr_t stack_boundary);
+
+/* Reports a reentrant call (HS_ERR_REENTRANT_CALL) from the signal handler
+ * that made it, then aborts or returns as HEAPSHIM_ON_ERROR says. The
+ * interrupted call below may hold any of the shim's locks and is midway
+ * through changing the heap: this takes no lock it could wait for, and no
+ * report from now until that call returns (under continue; until the end
+ * under abort) looks at the heap. e->stack must outlive the process's
+ * report (JSON keeps it until exit). */
+void hs_report_reentry(const struct hs_error *e);
 
 /* The wrappers' facts for the exit report: gather fills them when a report
  * is written. Set once, from init. */

@@ -19,6 +19,7 @@ static const char *const error_kind_names[] = {
     [HS_ERR_USE_AFTER_FREE] = "use-after-free",
     [HS_ERR_INVALID_REALLOC] = "invalid-realloc",
     [HS_ERR_OUT_OF_MEMORY] = "out-of-memory",
+    [HS_ERR_REENTRANT_CALL] = "reentrant-call",
 };
 
 const char *hs_error_kind_name(enum hs_error_kind kind)
@@ -119,6 +120,16 @@ static void headline(struct hs_writer *w, const struct hs_error *e)
     case HS_ERR_DOUBLE_FREE:
         hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a %zu-byte block that was already freed\n",
                   kind, e->call, (void *)e->address, b->size);
+        return;
+    case HS_ERR_REENTRANT_CALL:
+        hs_printf(w, "heapshim: ERROR: %s: %s", kind, e->call);
+        if (e->address)
+            hs_printf(w, "(%p)", (void *)e->address);
+        hs_printf(w, " called from a signal handler while this thread was inside heapshim%s\n",
+                  hs_config.on_error == HS_ON_ERROR_ABORT ? ""
+                  : "; refused, the heap left as it was (an allocation returns NULL with "
+                    "ENOMEM, a free keeps its block)");
+        hs_printf(w, "heapshim:   the stack shows the handler, then the call it interrupted:\n");
         return;
     default:
         if (e->has_block && e->address != b->address)

@@ -4,6 +4,7 @@
 
 #include <dlfcn.h>
 #include <stdbool.h>
+#include <string.h>
 #include <ucontext.h>
 
 #include "cfi.h"
@@ -100,6 +101,18 @@ static void find_shim(void)
     }
 }
 
+/* Whether code is the signal trampoline (glibc's __restore_rt: the
+ * rt_sigreturn system call) to which a signal handler returns. Read only
+ * where the loader knows an object, so the bytes are mapped. */
+static bool is_sigreturn(uintptr_t code)
+{
+    static const unsigned char restore_rt[] = {0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05};
+    struct dl_find_object object;
+    return _dl_find_object((void *)code, &object) == 0 &&
+           (uintptr_t)object.dlfo_map_end - code >= sizeof restore_rt &&
+           memcmp((const void *)code, restore_rt, sizeof restore_rt) == 0;
+}
+
 /* A frame may not be larger than this: past it the walk is lost. */
 #define FRAME_MAX ((uintptr_t)1 << 22)
 
@@ -111,6 +124,17 @@ static unsigned walk(uintptr_t pc, uintptr_t rsp, uintptr_t rbp, uintptr_t *pcs,
 {
     for (unsigned steps = 0; count < max && steps < max + 32; steps++) {
         uint64_t rule = rule_at(pc);
+        if (!rule && count > 0 && is_sigreturn(pcs[count - 1])) {
+            /* A handler returns there with rsp at the interrupted context:
+             * the walk goes on from the instruction the signal stopped,
+             * recorded like a return address, one byte past it. */
+            const mcontext_t *m = &((const ucontext_t *)rsp)->uc_mcontext;
+            pc = (uintptr_t)m->gregs[REG_RIP];
+            rsp = (uintptr_t)m->gregs[REG_RSP];
+            rbp = (uintptr_t)m->gregs[REG_RBP];
+            pcs[count - 1] = pc + 1;
+            continue;
+        }
         if (!rule || (rule & PACK_OUTERMOST))
             break;
         uintptr_t cfa = ((rule & PACK_FROM_RBP) ? rbp : rsp) + cfa_offset(rule);

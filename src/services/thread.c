@@ -17,6 +17,7 @@
 
 __thread uint32_t hs_thread_number_tls __attribute__((tls_model("initial-exec")));
 __thread uint32_t hs_thread_ignoring __attribute__((tls_model("initial-exec")));
+__thread bool hs_thread_in_shim __attribute__((tls_model("initial-exec")));
 static uint32_t last_number;
 static pthread_key_t exit_key;
 static bool exit_key_ready;
@@ -101,8 +102,11 @@ uint32_t hs_thread_number_assign(void)
     register_live();
     /* Ask to be told when this thread ends. The number is set first, so an
      * allocation pthread_setspecific makes comes back here no more. */
-    if (__atomic_load_n(&exit_key_ready, __ATOMIC_ACQUIRE))
+    if (__atomic_load_n(&exit_key_ready, __ATOMIC_ACQUIRE)) {
+        bool in_shim = hs_thread_call_out(); /* it may allocate its key's page */
         pthread_setspecific(exit_key, (void *)1);
+        hs_thread_call_back(in_shim);
+    }
     return hs_thread_number_tls;
 }
 

@@ -17,6 +17,30 @@ uint32_t hs_thread_number_assign(void);
  * the depth of the program's ignore scopes (heapshim_ignore_begin). */
 extern __thread uint32_t hs_thread_ignoring __attribute__((tls_model("initial-exec")));
 
+/* Set while this thread is inside a call the program made into the shim
+ * (only the outermost one: the entry points set it around the call to the
+ * allocator and clear it on return). A call that finds it set comes from a
+ * signal handler that interrupted the shim on this thread, and must not
+ * touch the interrupted allocator (entry/reentry.c). Code of the shim that
+ * calls out into a library that may allocate (pthread_setspecific, dlsym)
+ * clears it meanwhile, with hs_thread_call_out and hs_thread_call_back. */
+extern __thread bool hs_thread_in_shim __attribute__((tls_model("initial-exec")));
+
+/* Leaves the shim for a call into another library; returns what
+ * hs_thread_call_back restores afterwards. */
+static inline bool hs_thread_call_out(void)
+{
+    bool was = hs_thread_in_shim;
+    hs_thread_in_shim = false;
+    return was;
+}
+
+/* Back from the call hs_thread_call_out announced. */
+static inline void hs_thread_call_back(bool was)
+{
+    hs_thread_in_shim = was;
+}
+
 /* From the constructor: from now on each thread that allocates is seen at
  * its exit, when the dead part of its stack is cleared. */
 void hs_thread_watch_exits(void);

@@ -69,8 +69,11 @@ struct heap *hs_arena_attach(void)
     hs_thread_number(); /* the exit scan learns of the thread and its end */
     /* Set after the heap, so an allocation pthread_setspecific makes finds
      * it attached. */
-    if (__atomic_load_n(&heaps.exit_key_ready, __ATOMIC_ACQUIRE))
+    if (__atomic_load_n(&heaps.exit_key_ready, __ATOMIC_ACQUIRE)) {
+        bool in_shim = hs_thread_call_out();
         pthread_setspecific(heaps.exit_key, heap);
+        hs_thread_call_back(in_shim);
+    }
     return heap;
 }
 
