@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../config.h"
+#include "fmt.h"
 #include "lock.h"
 #include "os.h"
 #include "report_data.h"
@@ -148,6 +149,19 @@ void hs_report_fork_release(void)
     hs_lock_release(&report_lock);
 }
 
+/* The text leak report, and a word on threads the scan could not stop
+ * (stop.h): their registers were not read, so the counts may be off. */
+static void emit_text_leaks(struct hs_writer *w, const struct hs_report_data *d)
+{
+    hs_emit_text_leak_report(w, d);
+    if (d->classified && d->threads_running)
+        hs_printf(w, "heapshim: note: %zu other thread%s kept running during the leak scan "
+                  "(%s SIGURG, or did not stop in time): %s registers were not read\n",
+                  d->threads_running, d->threads_running == 1 ? "" : "s",
+                  d->threads_running == 1 ? "it blocks" : "they block",
+                  d->threads_running == 1 ? "its" : "their");
+}
+
 bool hs_report_exit(uintptr_t stack_boundary)
 {
     struct hs_report_data d;
@@ -161,7 +175,7 @@ bool hs_report_exit(uintptr_t stack_boundary)
         if (hs_config.report_format == HS_FORMAT_JSON)
             hs_emit_json(&w, &d);
         else
-            hs_emit_text_leak_report(&w, &d);
+            emit_text_leaks(&w, &d);
         hs_writer_close(&w);
         json_written = hs_config.report_format == HS_FORMAT_JSON;
     }
@@ -178,7 +192,7 @@ void hs_report_leak_check(uintptr_t stack_boundary, bool write, struct hs_leak_c
     gather(&d, stack_boundary, false);
     if (write) {
         open_for_text(&w);
-        hs_emit_text_leak_report(&w, &d);
+        emit_text_leaks(&w, &d);
         hs_writer_close(&w);
     }
     hs_leaks_release(&d);

@@ -1,0 +1,30 @@
+# timeout: 300
+# exit() while eight threads allocate and free (test/c/exit_race.c): the
+# scan stops the other threads and reads their registers and live stacks,
+# so every run reports exactly the one block main leaked: never a block a
+# running thread holds in a register or a local as definitely lost, and
+# the count never changes from run to run. Threads that block the stop
+# signal are left running and read as before: no hang, the same counts, and
+# the report says so.
+source "$HS_ROOT/test/lib.sh"
+cd "$HS_TMP" || exit 1
+program=$HS_TESTBIN/exit_race
+[[ -x $program ]] || fail "$program is not built"
+
+for run in $(seq 1 20); do
+    HEAPSHIM_REPORT_FORMAT=json HEAPSHIM_REPORT="$HS_TMP/race.$run" timeout 60 shim "$program" race ||
+        fail "race run $run: exit status $?"
+    python3 "$HS_ROOT/test/check_report.py" --backend "$HS_BACKEND" --reports "$HS_TMP/race.$run" \
+        -- 'definite 48 1' 'indirect 0 0' 'possible 0 0' ||
+        fail "race run $run: not exactly the one leak"
+done
+
+for run in 1 2 3; do
+    HEAPSHIM_REPORT="$HS_TMP/blocked.$run" timeout 60 shim "$program" blocked ||
+        fail "blocked run $run: exit status $?"
+    grep -q '^heapshim:    definitely lost: 48 bytes in 1 blocks$' "blocked.$run" ||
+        { grep 'lost:' "blocked.$run"; fail "blocked run $run: not exactly the one leak"; }
+    grep -q '^heapshim: note: 2 other threads kept running during the leak scan' "blocked.$run" ||
+        fail "blocked run $run: the report does not say two threads kept running"
+done
+no_heap_errors
