@@ -66,13 +66,40 @@ static bool send_stop(pid_t pid, pid_t tid, uint32_t slot)
 
 /* ---- the handler ---- */
 
+#if defined(__x86_64__)
+/* Whether the thread was stopped at a system call: the kernel leaves the
+ * saved instruction pointer at the `syscall` instruction (0f 05) when the
+ * call will be restarted, or just after it. The byte before a page start is
+ * not read: it may not be mapped. */
+static bool at_system_call(uintptr_t ip)
+{
+    const unsigned char *at = (const unsigned char *)ip;
+    if (at[0] == 0x0f && at[1] == 0x05)
+        return true;
+    return (ip & 4095) >= 2 && at[-2] == 0x0f && at[-1] == 0x05;
+}
+
+/* The registers a called function must give back unchanged. */
+static bool callee_saved(int reg)
+{
+    return reg == REG_RBX || reg == REG_RBP || (reg >= REG_R12 && reg <= REG_R15);
+}
+#endif
+
+/* Saves the interrupted registers. At a system call (where an idle thread
+ * waits) the thread is inside a called function, the libc wrapper, so only
+ * the registers a callee must preserve hold its callers' values: the rest
+ * are the call's arguments and scratch, often stale copies of pointers the
+ * shim's own code left there, and are not kept (zeroed). */
 static void save_registers(struct hs_stopped_thread *t, const ucontext_t *uc)
 {
 #if defined(__x86_64__)
     _Static_assert(REG_R8 == 0 && REG_RSP == 15, "gregs begin with the 16 general registers");
+    const greg_t *gregs = uc->uc_mcontext.gregs;
+    bool syscall_only = at_system_call((uintptr_t)gregs[REG_RIP]);
     for (int i = 0; i < HS_STOP_REGISTERS; i++)
-        t->registers[i] = (uintptr_t)uc->uc_mcontext.gregs[i];
-    t->sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+        t->registers[i] = !syscall_only || callee_saved(i) ? (uintptr_t)gregs[i] : 0;
+    t->sp = (uintptr_t)gregs[REG_RSP];
 #elif defined(__aarch64__)
     for (int i = 0; i < HS_STOP_REGISTERS; i++)
         t->registers[i] = (uintptr_t)uc->uc_mcontext.regs[i];

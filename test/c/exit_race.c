@@ -143,7 +143,7 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < WORKERS; i++)
         start(worker, (void *)(uintptr_t)i);
     for (unsigned i = 0; i < WORKERS; i++)
-        while (__atomic_load_n(&progress[i], __ATOMIC_RELAXED) < 2000)
+        while (__atomic_load_n(&progress[i], __ATOMIC_RELAXED) < 1000)
             usleep(1000);
     exit(0);
 }
