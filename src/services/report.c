@@ -156,9 +156,9 @@ static void emit_text_leaks(struct hs_writer *w, const struct hs_report_data *d)
     hs_emit_text_leak_report(w, d);
     if (d->classified && d->threads_running)
         hs_printf(w, "heapshim: note: %zu other thread%s kept running during the leak scan "
-                  "(%s SIGURG, or did not stop in time): %s registers were not read\n",
+                  "(blocking SIGURG, held by a debugger, or slow to stop): %s registers were not "
+                  "read\n",
                   d->threads_running, d->threads_running == 1 ? "" : "s",
-                  d->threads_running == 1 ? "it blocks" : "they block",
                   d->threads_running == 1 ? "its" : "their");
 }
 

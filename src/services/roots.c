@@ -126,6 +126,8 @@ static void learn_threads(struct roots *r)
             r->live[i].sp = stack_pointer(r, r->live[i].tid);
     for (size_t i = 0; i < r->world->count; i++) {
         const struct hs_stopped_thread *t = &r->world->threads[i];
+        if (t->tid == 0)
+            continue; /* ended while the world stopped */
         bool seen = false;
         for (size_t k = 0; k < registered && !seen; k++)
             seen = r->live[k].tid == t->tid;

@@ -35,8 +35,10 @@
 #define WAIT_MS 2000        /* the longest a thread may take to arrive */
 #define SLICE_MS 10         /* between looks at threads that have not */
 #define ROUNDS_MAX 8        /* listings of the tasks, for threads started meanwhile */
+#define BLOCKED_LOOKS 3     /* looks that find the signal blocked and pending: given up */
 
 static struct hs_stopped_thread slots[HS_STOP_THREADS_MAX];
+static uint8_t blocked_looks[HS_STOP_THREADS_MAX]; /* in a row */
 static size_t slot_count;
 static uint32_t generation;     /* of the stop under way or last made */
 static uint32_t released;       /* the last generation released */
@@ -114,9 +116,11 @@ static void save_registers(struct hs_stopped_thread *t, const ucontext_t *uc)
  * action, like ignoring it, does nothing). */
 static void pass_on(int sig, siginfo_t *info, void *context)
 {
+    if (program_action.sa_handler == SIG_DFL || program_action.sa_handler == SIG_IGN)
+        return;
     if (program_action.sa_flags & SA_SIGINFO)
         program_action.sa_sigaction(sig, info, context);
-    else if (program_action.sa_handler != SIG_DFL && program_action.sa_handler != SIG_IGN)
+    else
         program_action.sa_handler(sig);
 }
 
@@ -167,11 +171,12 @@ static bool mask_has_signal(const char *status, const char *field)
     return v >> (bit % 4) & 1;
 }
 
-enum reach { REACH_NOW, REACH_BLOCKED, REACH_GONE };
+enum reach { REACH_NOW, REACH_BLOCKED, REACH_HELD, REACH_GONE };
 
 /* What thread tid does with the signal (/proc/self/task/TID/status):
- * takes it, blocks it (pending: and one is waiting), or never will (gone,
- * or a zombie). */
+ * takes it, blocks it (pending: and one is waiting), cannot take it now
+ * (held: stopped by a debugger or job control), or never will (gone, or a
+ * zombie). */
 static enum reach reach(pid_t tid, bool *pending)
 {
     char path[64], status[4096];
@@ -181,6 +186,8 @@ static enum reach reach(pid_t tid, bool *pending)
     const char *state = strstr(status, "\nState:\t");
     if (!state || state[8] == 'Z' || state[8] == 'X')
         return REACH_GONE;
+    if (state[8] == 't' || state[8] == 'T')
+        return REACH_HELD;
     *pending = mask_has_signal(status, "\nSigPnd:\t");
     return mask_has_signal(status, "\nSigBlk:\t") ? REACH_BLOCKED : REACH_NOW;
 }
@@ -193,9 +200,30 @@ static bool known(pid_t tid)
     return false;
 }
 
-/* Adds a slot for each task not seen yet and sends it the signal if
- * `send`. Returns how many were sent the signal. */
-static size_t list_and_send(pid_t pid, pid_t self, bool send)
+/* Gives a live thread a slot, and sends it the signal if it can take it.
+ * Returns whether it was sent. */
+static bool add_thread(pid_t pid, pid_t tid)
+{
+    bool pending;
+    enum reach r = reach(tid, &pending);
+    if (r == REACH_GONE)
+        return false;
+    struct hs_stopped_thread *t = &slots[slot_count];
+    *t = (struct hs_stopped_thread){.tid = tid};
+    blocked_looks[slot_count] = 0;
+    if (r != REACH_HELD) { /* blocked: often for an instant only */
+        if (send_stop(pid, tid, (uint32_t)slot_count))
+            t->stopped = true; /* for now: sent, and expected */
+        else if (errno == ESRCH)
+            return false; /* ended meanwhile */
+    }
+    slot_count++;
+    return t->stopped;
+}
+
+/* Adds the tasks of /proc/self/task not seen yet. Returns how many were
+ * sent the signal. */
+static size_t list_and_send(pid_t pid, pid_t self)
 {
     int dir = hs_os_open("/proc/self/task");
     if (dir < 0)
@@ -210,16 +238,8 @@ static size_t list_and_send(pid_t pid, pid_t self, bool send)
             pid_t tid = 0;
             for (const char *c = e->d_name; *c >= '0' && *c <= '9'; c++)
                 tid = tid * 10 + (*c - '0');
-            if (tid <= 0 || tid == self || known(tid) || slot_count == HS_STOP_THREADS_MAX)
-                continue;
-            struct hs_stopped_thread *t = &slots[slot_count];
-            *t = (struct hs_stopped_thread){.tid = tid};
-            bool pending;
-            if (send && reach(tid, &pending) == REACH_NOW && send_stop(pid, tid, (uint32_t)slot_count)) {
-                t->stopped = true; /* for now: sent, and expected */
-                sent++;
-            }
-            slot_count++;
+            if (tid > 0 && tid != self && !known(tid) && slot_count < HS_STOP_THREADS_MAX)
+                sent += add_thread(pid, tid);
         }
     }
     hs_os_close(dir);
@@ -239,8 +259,10 @@ static size_t count_arrived(void)
     return n;
 }
 
-/* Gives up on expected threads that died, or blocked the signal before it
- * came (one in the handler blocks it too, but has no signal pending). */
+/* Gives up on expected threads that died, or have blocked the signal with
+ * it pending at BLOCKED_LOOKS looks in a row (a thread blocks every signal
+ * for an instant while it starts, or while in this handler for the stop
+ * before; one in the handler now has no signal pending). */
 static void drop_unreachable(void)
 {
     for (size_t i = 0; i < slot_count; i++) {
@@ -248,10 +270,12 @@ static void drop_unreachable(void)
         if (!slots[i].stopped || has_arrived(&slots[i]))
             continue;
         enum reach r = reach(slots[i].tid, &pending);
-        if (r == REACH_GONE || (r == REACH_BLOCKED && pending)) {
+        blocked_looks[i] = r == REACH_BLOCKED && pending ? blocked_looks[i] + 1 : 0;
+        if (r == REACH_GONE)
+            slots[i] = (struct hs_stopped_thread){0}; /* no thread, no stack */
+        else if (r == REACH_HELD || blocked_looks[i] == BLOCKED_LOOKS)
             slots[i].stopped = false;
-            signal_left |= r == REACH_BLOCKED;
-        }
+        signal_left |= !slots[i].stopped && slots[i].tid;
     }
 }
 
@@ -318,7 +342,7 @@ void hs_world_stop(struct hs_world *w)
     hs_region_fork_prepare();
     hs_thread_fork_prepare();
     uint64_t deadline = hs_os_now_ns() + (uint64_t)WAIT_MS * 1000000;
-    for (int round = 0; round < ROUNDS_MAX && list_and_send(pid, self, true) > 0; round++)
+    for (int round = 0; round < ROUNDS_MAX && list_and_send(pid, self) > 0; round++)
         wait_for_arrivals(deadline);
     hs_thread_fork_parent();
     hs_region_fork_release();
@@ -327,7 +351,7 @@ void hs_world_stop(struct hs_world *w)
             slots[i].stopped = false;
             signal_left = true;
         }
-        w->unstopped += !slots[i].stopped;
+        w->unstopped += slots[i].tid && !slots[i].stopped;
     }
     w->threads = slots;
     w->count = slot_count;

@@ -4,12 +4,13 @@
  * LeakSanitizer's and Boehm GC's collectors stop threads.
  *
  * Each thread listed in /proc/self/task (registered with the shim or not)
- * gets HS_STOP_SIGNAL; its handler saves the interrupted registers and stack
- * pointer, says it arrived, and sleeps until released. A thread that blocks
- * the signal, is a zombie, or does not arrive in time is left running and
- * counted as not stopped: the scan then reads it as before (its stack
- * pointer from /proc when it is blocked in a system call, its whole stack
- * when not), and the report says so.
+ * gets the stop signal; its handler saves the interrupted registers and
+ * stack pointer, says it arrived, and sleeps until released. A thread that
+ * keeps the signal blocked (for some 30 ms), is held by a debugger, or does
+ * not arrive within 2 s is left running and counted as not stopped: the
+ * scan then reads it as before (its stack pointer from /proc when it is
+ * blocked in a system call, its whole stack when not), and the report says
+ * so.
  *
  * The signal is SIGURG: ignored by default, so one that arrives late does
  * nothing, passed on silently by debuggers, and rarely used by programs.

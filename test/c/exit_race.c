@@ -7,14 +7,22 @@
  * exit() while they run. argv[1]:
  *   race     just that;
  *   blocked  also two threads that block every signal: one spinning, one
- *            in read() holding a block in a live frame (not a leak). */
+ *            in read() holding a block in a live frame (not a leak);
+ *   check    main installs its own SIGURG handler (the signal the scan
+ *            stops threads with) and runs ten leak checks while the threads
+ *            run: each must count the one leak, the handler must stay the
+ *            program's and never run for the checks, and work after them.
+ *            Exits 2 with a message otherwise. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "heapshim.h"
 
 #define WORKERS 8
 #define KEPT 4
@@ -118,6 +126,42 @@ static void *blocked_reader(void *arg)
     return arg;
 }
 
+static volatile sig_atomic_t urgent_signals;
+
+static void on_urgent(int sig)
+{
+    (void)sig;
+    urgent_signals++;
+}
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "exit_race: %s\n", what);
+    return 2;
+}
+
+/* Leak checks while the workers run; see "check" above. */
+static int check_while_running(void)
+{
+    for (int i = 0; i < 10; i++) {
+        struct heapshim_leaks leaks;
+        if (heapshim_leak_check(&leaks, 0) != HEAPSHIM_OK)
+            return fail("leak check failed");
+        if (leaks.definite.blocks != 1)
+            return fail("a leak check did not count exactly one definite leak");
+        usleep(10000);
+    }
+    struct sigaction now;
+    if (sigaction(SIGURG, NULL, &now) != 0 || now.sa_handler != on_urgent)
+        return fail("the program's SIGURG handler was not put back");
+    if (urgent_signals != 0)
+        return fail("the program's SIGURG handler ran during the leak checks");
+    raise(SIGURG);
+    if (urgent_signals != 1)
+        return fail("the program's SIGURG handler does not run after the leak checks");
+    return 0;
+}
+
 static void start(void *(*body)(void *), void *arg)
 {
     pthread_t t;
@@ -137,6 +181,8 @@ int main(int argc, char **argv)
         start(blocked_reader, NULL);
         while (!blocked_ready)
             usleep(1000);
+    } else if (strcmp(mode, "check") == 0) {
+        signal(SIGURG, on_urgent);
     } else if (strcmp(mode, "race") != 0) {
         return 64;
     }
@@ -145,5 +191,7 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < WORKERS; i++)
         while (__atomic_load_n(&progress[i], __ATOMIC_RELAXED) < 1000)
             usleep(1000);
+    if (strcmp(mode, "check") == 0 && check_while_running() != 0)
+        exit(2);
     exit(0);
 }

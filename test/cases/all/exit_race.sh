@@ -3,7 +3,8 @@
 # scan stops the other threads and reads their registers and live stacks,
 # so every run reports exactly the one block main leaked: never a block a
 # running thread holds in a register or a local as definitely lost, and
-# the count never changes from run to run. Threads that block the stop
+# the count never changes from run to run; so does a leak check the program
+# makes while they run. Threads that block the stop
 # signal are left running and read as before: no hang, the same counts, and
 # the report says so.
 source "$HS_ROOT/test/lib.sh"
@@ -34,5 +35,14 @@ for run in 1 2 3; do
     grep -q '^heapshim: note: 2 other threads kept running during the leak scan' "blocked.$run" ||
         fail "blocked run $run: the report does not say two threads kept running"
 done
-grep -l 'heapshim: ERROR' race.* blocked.* && fail "a heap error was reported"
+# heapshim_leak_check while the threads run stops them too, and leaves the
+# program's own handler for the stop signal as it was.
+for run in 1 2 3; do
+    run check "$HS_TMP/check.$run.%p" HEAPSHIM_REPORT_FORMAT=json || fail "check run $run: exit status $?"
+    python3 "$HS_ROOT/test/check_report.py" --backend "$HS_BACKEND" --reports "$HS_TMP"/check."$run".* \
+        --source "$HS_ROOT/test/c/exit_race.c" \
+        -- 'definite 48 1' 'indirect 0 0' 'possible 0 0' ||
+        fail "check run $run: not exactly the one leak at exit"
+done
+grep -l 'heapshim: ERROR' race.* blocked.* check.* && fail "a heap error was reported"
 exit 0
