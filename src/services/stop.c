@@ -1,9 +1,9 @@
 /* Stopping the world with a signal. The stopper lists /proc/self/task,
  * sends each other thread the signal with rt_tgsigqueueinfo carrying the
  * stop's generation and the thread's slot, and sleeps on a futex until every
- * thread has arrived, a thread has died or blocked the signal meanwhile, or
- * the wait runs out; then lists the tasks again for threads started
- * meanwhile. The handler (async-signal-safe: raw system calls and atomics
+ * thread has arrived, died, or been given up (see drop_unreachable), or the
+ * wait runs out; then lists the tasks again for threads started meanwhile.
+ * A process that never started a thread skips all of it. The handler (async-signal-safe: raw system calls and atomics
  * only) fills its slot and sleeps on the release futex until the stop's
  * generation is released. Slots are static, so a handler that runs late
  * never writes into memory that is gone; each slot's `arrived` names the
@@ -25,8 +25,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "check.h"
 #include "fmt.h"
+#include "lock.h"
 #include "os.h"
 #include "regions.h"
 #include "thread.h"
@@ -332,6 +332,10 @@ void hs_world_stop(struct hs_world *w)
 {
     int saved_errno = errno;
     *w = (struct hs_world){0};
+    if (hs_single_threaded()) { /* never started a thread: none to stop */
+        w->made = true;
+        return;
+    }
     w->made = begin();
     if (!w->made) {
         errno = saved_errno;
@@ -360,8 +364,8 @@ void hs_world_stop(struct hs_world *w)
 
 void hs_world_resume(struct hs_world *w)
 {
-    if (!w->made)
-        return;
+    if (!w->made || !w->threads)
+        return; /* nothing stopped, nothing installed */
     int saved_errno = errno;
     __atomic_store_n(&released, generation, __ATOMIC_RELEASE);
     futex(&released, FUTEX_WAKE_PRIVATE, INT_MAX, NULL);
