@@ -8,6 +8,10 @@
  *   race     just that;
  *   blocked  also two threads that block every signal: one spinning, one
  *            in read() holding a block in a live frame (not a leak);
+ *   foreign  also two threads that never call the allocator, blocked in
+ *            read(): one holds a 64-byte block of main's in its live frame
+ *            (reachable), the other left its only copy of a 48-byte block
+ *            in a frame that returned (lost: two definite leaks in all);
  *   check    main installs its own SIGURG handler (the signal the scan
  *            stops threads with) and runs ten leak checks while the threads
  *            run: each must count the one leak, the handler must stay the
@@ -126,6 +130,65 @@ static void *blocked_reader(void *arg)
     return arg;
 }
 
+/* ---- threads that never call the allocator ---- */
+
+static void *volatile handoff; /* a block from main, for one such thread */
+static volatile int foreign_ready;
+
+__attribute__((noinline)) static void hand_over(size_t size)
+{
+    handoff = malloc(size);
+    memset(handoff, 3, size);
+}
+
+__attribute__((noinline)) static void keep_stale_copy(void)
+{
+    volatile char pad[8192]; /* puts the copy far below what read() uses */
+    void *volatile stale = handoff;
+    handoff = NULL;
+    pad[0] = 1;
+    (void)stale;
+}
+
+static void *foreign_dropper(void *arg)
+{
+    char byte;
+    keep_stale_copy();
+    foreign_ready++;
+    if (read(pipe_fds[0], &byte, 1) == 1) /* never: main exits first */
+        abort();
+    return arg;
+}
+
+static void *foreign_holder(void *arg)
+{
+    void *volatile held = handoff;
+    char byte;
+    handoff = NULL;
+    foreign_ready++;
+    if (read(pipe_fds[0], &byte, 1) == 1)
+        free(held);
+    return arg;
+}
+
+static void start(void *(*body)(void *), void *arg);
+
+/* Hands a block to each thread in turn; main keeps no copy. */
+static void start_foreign(void)
+{
+    hand_over(48);
+    start(foreign_dropper, NULL);
+    while (foreign_ready < 1)
+        usleep(1000);
+    hand_over(64);
+    start(foreign_holder, NULL);
+    while (foreign_ready < 2)
+        usleep(1000);
+    scrub_stack();
+}
+
+/* ---- leak checks while threads run ---- */
+
 static volatile sig_atomic_t urgent_signals;
 
 static void on_urgent(int sig)
@@ -181,6 +244,10 @@ int main(int argc, char **argv)
         start(blocked_reader, NULL);
         while (!blocked_ready)
             usleep(1000);
+    } else if (strcmp(mode, "foreign") == 0) {
+        if (pipe(pipe_fds) != 0)
+            return 1;
+        start_foreign();
     } else if (strcmp(mode, "check") == 0) {
         signal(SIGURG, on_urgent);
     } else if (strcmp(mode, "race") != 0) {

@@ -35,6 +35,17 @@ for run in 1 2 3; do
     grep -q '^heapshim: note: 2 other threads kept running during the leak scan' "blocked.$run" ||
         fail "blocked run $run: the report does not say two threads kept running"
 done
+# Threads that never called the allocator are stopped too: the live frame
+# of one holds a block, a returned frame of the other the only copy of
+# another, which is lost.
+for run in 1 2 3; do
+    run foreign "$HS_TMP/foreign.$run.%p" HEAPSHIM_REPORT_FORMAT=json || fail "foreign run $run: exit status $?"
+    python3 "$HS_ROOT/test/check_report.py" --backend "$HS_BACKEND" --reports "$HS_TMP"/foreign."$run".* \
+        --source "$HS_ROOT/test/c/exit_race.c" \
+        -- 'definite 96 2' 'indirect 0 0' 'possible 0 0' 'reachable-at-least 64 1' ||
+        fail "foreign run $run: wrong counts"
+done
+
 # heapshim_leak_check while the threads run stops them too, and leaves the
 # program's own handler for the stop signal as it was.
 for run in 1 2 3; do
@@ -44,5 +55,5 @@ for run in 1 2 3; do
         -- 'definite 48 1' 'indirect 0 0' 'possible 0 0' ||
         fail "check run $run: not exactly the one leak at exit"
 done
-grep -l 'heapshim: ERROR' race.* blocked.* check.* && fail "a heap error was reported"
+grep -l 'heapshim: ERROR' race.* blocked.* foreign.* check.* && fail "a heap error was reported"
 exit 0
