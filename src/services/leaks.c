@@ -5,6 +5,7 @@
 #include "regions.h"
 #include "report_data.h"
 #include "sort.h"
+#include "stop.h"
 #include "table.h"
 #include "suppress.h"
 
@@ -117,7 +118,11 @@ void hs_leaks_gather(struct hs_report_data *d, const struct hs_backend *backend,
                      uintptr_t stack_boundary)
 {
     struct collection c = {.d = d};
-    backend->fork_prepare(); /* no block comes or goes while we look */
+    struct hs_world world;
+    /* No block comes or goes while we look, and no thread moves a pointer:
+     * the heap's locks first, so that no thread is stopped holding one. */
+    backend->fork_prepare();
+    hs_world_stop(&world);
     backend->for_each_block(count_block, &c);
     size_t mapped = c.capacity;
     if (mapped) {
@@ -127,7 +132,10 @@ void hs_leaks_gather(struct hs_report_data *d, const struct hs_backend *backend,
             c.capacity = 0; /* out of memory: count, but do not classify */
     }
     backend->for_each_block(collect_block, &c);
-    d->classified = c.count == d->live_blocks && hs_scan(c.entries, c.count, stack_boundary);
+    d->classified = c.count == d->live_blocks &&
+                    hs_scan(c.entries, c.count, stack_boundary, &world);
+    d->threads_running = world.made ? world.unstopped : 1;
+    hs_world_resume(&world);
     backend->fork_parent();
 
     if (d->classified && c.count) {

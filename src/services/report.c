@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "../config.h"
+#include "fmt.h"
 #include "lock.h"
 #include "os.h"
 #include "report_data.h"
@@ -103,6 +104,19 @@ static void keep(const struct hs_error *e)
     error_count++;
 }
 
+/* The text leak report, and a word on threads the scan could not stop
+ * (stop.h): their registers were not read, so the counts may be off. */
+static void emit_text_leaks(struct hs_writer *w, const struct hs_report_data *d)
+{
+    hs_emit_text_leak_report(w, d);
+    if (d->classified && d->threads_running)
+        hs_printf(w, "heapshim: note: %zu other thread%s kept running during the leak scan "
+                  "(blocking SIGURG, held by a debugger, or slow to stop): %s registers were not "
+                  "read\n",
+                  d->threads_running, d->threads_running == 1 ? "" : "s",
+                  d->threads_running == 1 ? "its" : "their");
+}
+
 /* The exit report: in the configured format, unless written already. */
 static void write_exit_report(const struct hs_report_data *d)
 {
@@ -113,7 +127,7 @@ static void write_exit_report(const struct hs_report_data *d)
     if (hs_config.report_format == HS_FORMAT_JSON)
         hs_emit_json(&w, d);
     else
-        hs_emit_text_leak_report(&w, d);
+        emit_text_leaks(&w, d);
     hs_writer_close(&w);
     exit_report_written = true;
 }
@@ -237,7 +251,7 @@ void hs_report_leak_check(uintptr_t stack_boundary, bool write, struct hs_leak_c
     gather(&d, stack_boundary, false, true);
     if (write) {
         open_for_text(&w);
-        hs_emit_text_leak_report(&w, &d);
+        emit_text_leaks(&w, &d);
         hs_writer_close(&w);
     }
     hs_leaks_release(&d);

@@ -29,6 +29,7 @@ struct hs_report_data {
     const char *ended_by;              /* "signal SIGSEGV"...; NULL: exit, or a leak check */
     size_t live_blocks, live_bytes;
     bool classified;                   /* by the reachability scan */
+    size_t threads_running;            /* threads the scan could not stop */
     struct hs_tally kinds[HS_LEAK_KINDS]; /* all zero unless classified */
     struct hs_tally suppressed;        /* left out of kinds and groups */
     struct hs_leak_group *groups;      /* by kind, then most bytes first */

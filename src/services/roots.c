@@ -1,8 +1,10 @@
 /* Finding the roots. A thread's stack is recognised by its thread pointer
  * (glibc puts each thread's descriptor at the top of its stack mapping,
- * above a guard page) or, for the main thread, by the name [stack]; the
- * stack pointer of a thread blocked in the kernel is the second last field
- * of /proc/self/task/TID/syscall ("running" when it is not blocked). */
+ * above a guard page), for the main thread by the name [stack], and for a
+ * stopped thread by its stack pointer. The stack pointer of a thread comes
+ * from the stop (stop.h); for a thread left running, from the second last
+ * field of /proc/self/task/TID/syscall when it is blocked in the kernel
+ * ("running" when it is not: then its whole stack is read). */
 #define _GNU_SOURCE
 #include "roots.h"
 
@@ -13,6 +15,7 @@
 #include "os.h"
 #include "regions.h"
 #include "sort.h"
+#include "stop.h"
 #include "thread.h"
 
 #define RED_ZONE 128              /* below the stack pointer, a leaf's to use */
@@ -25,13 +28,14 @@ struct range {
 
 struct live_stack {
     pid_t tid;
-    uintptr_t tp, sp;             /* sp 0: not known */
+    uintptr_t tp, sp;             /* tp 0: not registered; sp 0: not known */
 };
 
 struct roots {
     hs_root_visitor *visit;
     void *ctx;
     uintptr_t boundary;
+    const struct hs_world *world;
     struct range *regions;        /* the shim's memory, sorted */
     size_t region_count, region_capacity, region_cursor;
     struct live_stack *live;
@@ -101,27 +105,61 @@ static long running_threads(void)
     return n;
 }
 
+/* The stack pointer of a thread other than the caller: from the stop, else
+ * from /proc. */
+static uintptr_t stack_pointer(const struct roots *r, pid_t tid)
+{
+    const struct hs_stopped_thread *t = hs_world_find(r->world, tid);
+    return t && t->stopped ? t->sp : stack_pointer_of(tid);
+}
+
+/* The registered threads, then the stopped ones never registered (threads
+ * that never called the shim). */
 static void learn_threads(struct roots *r)
 {
     static const struct hs_thread_visitor visitor = {note_live, note_ended};
     bool complete = hs_thread_visit(&visitor, r);
     pid_t self = gettid();
-    for (size_t i = 0; i < r->live_count; i++)
+    size_t registered = r->live_count;
+    for (size_t i = 0; i < registered; i++)
         if (r->live[i].tid != self)
-            r->live[i].sp = stack_pointer_of(r->live[i].tid);
+            r->live[i].sp = stack_pointer(r, r->live[i].tid);
+    for (size_t i = 0; i < r->world->count; i++) {
+        const struct hs_stopped_thread *t = &r->world->threads[i];
+        if (t->tid == 0)
+            continue; /* ended while the world stopped */
+        bool seen = false;
+        for (size_t k = 0; k < registered && !seen; k++)
+            seen = r->live[k].tid == t->tid;
+        if (!seen && t->stopped && r->live_count < HS_THREADS_LIVE_MAX)
+            r->live[r->live_count++] = (struct live_stack){t->tid, 0, t->sp};
+        complete &= seen || t->stopped;
+    }
     r->skip_ended = complete && running_threads() == (long)r->live_count;
+}
+
+static bool within(uintptr_t address, uintptr_t start, uintptr_t end)
+{
+    return address >= start && address < end;
+}
+
+/* Whether [start, end) holds the thread's descriptor or, for a thread never
+ * registered, its stack pointer. */
+static bool owns(const struct live_stack *t, uintptr_t start, uintptr_t end)
+{
+    return within(t->tp ? t->tp : t->sp, start, end);
 }
 
 /* If [start, end) is the cached stack of an ended thread, the thread's
  * descriptor in it, else 0. Such a stack lies above a guard, holds the
  * descriptor (which points to itself twice, as glibc's does) near its end,
- * and no running thread's descriptor. */
+ * and no running thread's descriptor or stack pointer. */
 static uintptr_t ended_stack(const struct roots *r, uintptr_t start, uintptr_t end, bool guarded)
 {
     if (!r->skip_ended || !guarded)
         return 0;
     for (size_t i = 0; i < r->live_count; i++)
-        if (r->live[i].tp >= start && r->live[i].tp < end)
+        if (within(r->live[i].tp, start, end) || within(r->live[i].sp, start, end))
             return 0;
     for (size_t i = 0; i < r->ended_count; i++) {
         uintptr_t tp = r->ended[i];
@@ -141,7 +179,7 @@ static uintptr_t live_part(const struct roots *r, uintptr_t start, uintptr_t end
     pid_t pid = getpid();
     for (size_t i = 0; i < r->live_count; i++) {
         const struct live_stack *t = &r->live[i];
-        if ((t->tp >= start && t->tp < end) || (main_stack && t->tid == pid)) {
+        if (owns(t, start, end) || (main_stack && t->tid == pid)) {
             if (owner)
                 return start; /* two threads' descriptors: no stack of glibc's */
             owner = t;
@@ -288,9 +326,10 @@ static char *read_maps(size_t *capacity)
     }
 }
 
-bool hs_roots_visit(uintptr_t stack_boundary, hs_root_visitor *visit, void *ctx)
+bool hs_roots_visit(uintptr_t stack_boundary, const struct hs_world *world,
+                    hs_root_visitor *visit, void *ctx)
 {
-    struct roots r = {.visit = visit, .ctx = ctx, .boundary = stack_boundary};
+    struct roots r = {.visit = visit, .ctx = ctx, .boundary = stack_boundary, .world = world};
     size_t threads_bytes = HS_THREADS_LIVE_MAX * sizeof *r.live +
                            HS_THREADS_ENDED_MAX * sizeof *r.ended;
     void *threads = hs_region_map(threads_bytes);

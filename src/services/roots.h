@@ -3,7 +3,9 @@
  *   - the shim's own memory (regions.h);
  *   - the calling thread's stack below the boundary its caller gives (the
  *     shim's own frames), and every other live thread's stack below its
- *     stack pointer (dead frames, whose stale pointers would hide leaks);
+ *     stack pointer (dead frames, whose stale pointers would hide leaks),
+ *     known for a thread the world's stop stopped (stop.h), else only when
+ *     it is blocked in a system call;
  *   - the stacks glibc keeps cached from ended threads, when every running
  *     thread is known to the thread registry (so none can be running on
  *     one unseen);
@@ -17,10 +19,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct hs_world;
+
 typedef void hs_root_visitor(uintptr_t from, uintptr_t to, void *ctx);
 
-/* Calls visit for each root range, in address order. False if the
- * mappings cannot be read (no /proc). visit must not map or unmap. */
-bool hs_roots_visit(uintptr_t stack_boundary, hs_root_visitor *visit, void *ctx);
+/* Calls visit for each root range, in address order. world: the other
+ * threads as the stop left them (their registers are not visited here).
+ * False if the mappings cannot be read (no /proc). visit must not map or
+ * unmap. */
+bool hs_roots_visit(uintptr_t stack_boundary, const struct hs_world *world,
+                    hs_root_visitor *visit, void *ctx);
 
 #endif

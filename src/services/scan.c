@@ -12,6 +12,7 @@
 #include "regions.h"
 #include "roots.h"
 #include "sort.h"
+#include "stop.h"
 
 #define UNSEEN 0xff
 #define GRANULE_SHIFT 20
@@ -221,9 +222,19 @@ static void scan_root(uintptr_t from, uintptr_t to, void *ctx)
     scan_outside_blocks(ctx, from, to);
 }
 
+static void scan_registers(struct scan *s, const struct hs_world *world)
+{
+    for (size_t i = 0; i < world->count; i++) {
+        const struct hs_stopped_thread *t = &world->threads[i];
+        if (t->stopped)
+            scan_words(s, (uintptr_t)t->registers, (uintptr_t)(t->registers + HS_STOP_REGISTERS));
+    }
+}
+
 /* ---- classification ---- */
 
-bool hs_scan(struct hs_scan_entry *entries, size_t count, uintptr_t stack_boundary)
+bool hs_scan(struct hs_scan_entry *entries, size_t count, uintptr_t stack_boundary,
+             const struct hs_world *world)
 {
     struct scan s = {.entries = entries, .count = count};
     if (count == 0)
@@ -251,7 +262,8 @@ bool hs_scan(struct hs_scan_entry *entries, size_t count, uintptr_t stack_bounda
             push(&s, i);
         }
     }
-    bool ok = hs_roots_visit(stack_boundary, scan_root, &s);
+    scan_registers(&s, world);
+    bool ok = hs_roots_visit(stack_boundary, world, scan_root, &s);
     if (ok) {
         drain(&s);
         s.mode = FROM_POSSIBLE;
