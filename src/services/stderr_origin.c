@@ -6,9 +6,12 @@
  * an atexit handler. glibc's exit() runs the exiting thread's thread_local
  * destructors (registered with __cxa_thread_atexit_impl) before any atexit,
  * on_exit or __cxa_atexit handler, so one registered for the main thread
- * from the constructor runs first; the descriptor it takes lives only while
- * the process exits, where no program lists or passes on its descriptors,
- * and never crosses an exec. */
+ * from the constructor runs first. The descriptor it takes exists only
+ * while the process exits (from the main thread's pthread_exit on, if it
+ * ends so), never while main runs, and is close-on-exec: a child the
+ * program starts from an exit handler does not get it. Registering makes
+ * glibc calloc a record; the constructor does it in an own scope
+ * (wrappers.h), so no wrapper counts it and no report shows it. */
 #define _GNU_SOURCE
 #include "stderr_origin.h"
 

@@ -17,9 +17,10 @@
  * handlers run, if descriptor 2 is still that file then; so the shim holds
  * a descriptor (close-on-exec, numbered high) only while the process is
  * exiting, never while main runs. That copy is taken only when the main
- * thread calls exit() (or returns from main, or ends with pthread_exit);
- * when another thread calls exit(), a pipe or socket closed by the program
- * before the report gets no report.
+ * thread calls exit() or returns from main (or ends with pthread_exit, and
+ * then it is held from there on); when another thread calls exit(), or a
+ * process forked from another thread does, a pipe or socket the program
+ * closes before the report gets no report.
  *
  * Depends on libc only; allocates nothing but glibc's record of the exit
  * hook; leaves errno as it was. */
