@@ -43,13 +43,11 @@ grep -q '^heapshim: exit report for pid' close2.pipe ||
 [[ $(neutral close2.pipe) == "$(neutral close2.file)" ]] ||
     { diff <(neutral close2.file) <(neutral close2.pipe) | head -n 20; fail "the report through a pipe is not whole"; }
 
-if command -v python3 >/dev/null; then
-    socket_stderr close2.socket "${under_shim[@]}" timeout 60 "$program" close2 || fail "close2 to a socket: status $?"
-    grep -q '^heapshim: exit report for pid' close2.socket ||
-        fail "stderr a socket closed at exit: no report; got: $(head -c 300 close2.socket)"
-    [[ $(neutral close2.socket) == "$(neutral close2.file)" ]] ||
-        { diff <(neutral close2.file) <(neutral close2.socket) | head -n 20; fail "the report through a socket is not whole"; }
-fi
+socket_stderr close2.socket "${under_shim[@]}" timeout 60 "$program" close2 || fail "close2 to a socket: status $?"
+grep -q '^heapshim: exit report for pid' close2.socket ||
+    fail "stderr a socket closed at exit: no report; got: $(head -c 300 close2.socket)"
+[[ $(neutral close2.socket) == "$(neutral close2.file)" ]] ||
+    { diff <(neutral close2.file) <(neutral close2.socket) | head -n 20; fail "the report through a socket is not whole"; }
 
 if command -v sort >/dev/null; then
     run timeout 60 sort /etc/passwd >/dev/null 2>sort.file || fail "sort to a file: status $?"
@@ -57,11 +55,9 @@ if command -v sort >/dev/null; then
     run timeout 60 sort /etc/passwd 2>&1 >/dev/null | cat >sort.pipe
     [[ $(neutral sort.pipe) == "$(neutral sort.file)" ]] ||
         { diff <(neutral sort.file) <(neutral sort.pipe) | head -n 20; fail "sort, stderr a pipe: report missing or not whole"; }
-    if command -v python3 >/dev/null; then
-        socket_stderr sort.socket "${under_shim[@]}" timeout 60 sort /etc/passwd || fail "sort to a socket: status $?"
-        [[ $(neutral sort.socket) == "$(neutral sort.file)" ]] ||
-            { diff <(neutral sort.file) <(neutral sort.socket) | head -n 20; fail "sort, stderr a socket: report missing or not whole"; }
-    fi
+    socket_stderr sort.socket "${under_shim[@]}" timeout 60 sort /etc/passwd || fail "sort to a socket: status $?"
+    [[ $(neutral sort.socket) == "$(neutral sort.file)" ]] ||
+        { diff <(neutral sort.file) <(neutral sort.socket) | head -n 20; fail "sort, stderr a socket: report missing or not whole"; }
 fi
 
 # While main runs the program sees the descriptors it would see plainly.
@@ -74,7 +70,7 @@ shimmed=$(run "$program" fds 2>&1 | grep '^fds:') || fail "fds run under the shi
 # 2 aligned calls and 9 free, malloc(10) first.
 run HEAPSHIM_STATS=1 HEAPSHIM_REPORT_FORMAT=json HEAPSHIM_REPORT="$HS_TMP/stats.json" \
     HEAPSHIM_TRACE="$HS_TMP/calls.trace" "$numbered" numbered >/dev/null || fail "numbered: status $?"
-python3 - stats.json <<'PY' || fail "the statistics count calls the program did not make"
+python3 - stats.json <<'PY' || fail "the statistics or the report hold what the program did not make"
 import json, sys
 report = json.load(open(sys.argv[1]))
 calls = report["stats"]["calls"]
@@ -82,6 +78,9 @@ want = {"malloc": 6, "calloc": 1, "realloc": 1, "aligned": 2, "free": 9}
 got = {k: calls[k] for k in want}
 if got != want:
     sys.exit(f"counted {got}, the program made {want}")
+# The program frees all it allocates: glibc's record is gone or unseen too.
+if report["live"] != {"bytes": 0, "blocks": 0}:
+    sys.exit(f"in use at exit: {report['live']}, the program left nothing")
 PY
 "$HS_ROOT/scripts/heapshim-trace" print calls.trace >calls.txt || fail "the trace does not print"
 [[ $(head -n 1 calls.txt) == *" malloc(10) = "* ]] || fail "the trace does not start with malloc(10): $(head -n 2 calls.txt)"
