@@ -109,6 +109,9 @@ __attribute__((constructor)) static void hs_constructor(void)
 {
     const struct hs_backend *b = hs_allocator();
     hs_stderr_settle();
+    hs_own_begin();
+    hs_stderr_keep_at_exit();
+    hs_own_end();
     hs_scan_init();
     hs_thread_watch_exits();
     if (hs_config.suppressions)

@@ -1,13 +1,17 @@
 /* The stderr the process started with: a snapshot of descriptor 2 taken
- * once, and a reopening by path, checked through an O_PATH descriptor.
+ * once, a copy of it taken when exit() begins, and a reopening by path,
+ * checked through an O_PATH descriptor.
  *
- * A copy of descriptor 2 taken when exit() begins (glibc runs the main
- * thread's thread_local destructors before any atexit handler) would keep a
- * pipe too, but registering that destructor makes glibc call calloc, which
- * the trace and stats wrappers would count as the program's; so a stderr
- * that is a pipe or a socket and that the program closes before the report
- * cannot be reached, and that report is lost (HEAPSHIM_REPORT=FILE keeps
- * it). */
+ * The copy is the only way to a pipe or a socket that the program closes in
+ * an atexit handler. glibc's exit() runs the exiting thread's thread_local
+ * destructors (registered with __cxa_thread_atexit_impl) before any atexit,
+ * on_exit or __cxa_atexit handler, so one registered for the main thread
+ * from the constructor runs first. The descriptor it takes exists only
+ * while the process exits (from the main thread's pthread_exit on, if it
+ * ends so), never while main runs, and is close-on-exec: a child the
+ * program starts from an exit handler does not get it. Registering makes
+ * glibc calloc a record; the constructor does it in an own scope
+ * (wrappers.h), so no wrapper counts it and no report shows it. */
 #define _GNU_SOURCE
 #include "stderr_origin.h"
 
@@ -31,6 +35,18 @@ static struct identity origin;
 /* The path of the file, when it has one ("/dev/pts/3", "/home/u/err"); empty
  * for a pipe or a socket, which cannot be opened by name. */
 static char origin_path[PATH_MAX];
+
+/* glibc's registration of a thread_local destructor (glibc 2.18 and
+ * later); absent elsewhere, and then there is no copy. */
+extern int __cxa_thread_atexit_impl(void (*dtor)(void *), void *obj, void *dso_symbol)
+    __attribute__((weak));
+extern void *__dso_handle __attribute__((visibility("hidden")));
+
+/* The copy is numbered from here, clear of the low numbers programs
+ * juggle, unless RLIMIT_NOFILE allows fewer descriptors. */
+enum { KEPT_FD_MIN = 700 };
+/* The copy of descriptor 2 taken when exit() began, or -1. */
+static int kept_fd = -1;
 
 static bool identify(int fd, struct identity *id)
 {
@@ -65,6 +81,27 @@ void hs_stderr_settle(void)
     if (state == UNSETTLED)
         snapshot();
     errno = saved;
+}
+
+/* The hook run when exit() begins on the main thread. */
+static void keep_copy(void *unused)
+{
+    (void)unused;
+    int saved = errno;
+    if (state == OPEN_AT_START && __atomic_load_n(&kept_fd, __ATOMIC_RELAXED) < 0 &&
+        is_origin(2)) {
+        int fd = fcntl(2, F_DUPFD_CLOEXEC, KEPT_FD_MIN);
+        if (fd < 0)
+            fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+        __atomic_store_n(&kept_fd, fd, __ATOMIC_RELEASE);
+    }
+    errno = saved;
+}
+
+void hs_stderr_keep_at_exit(void)
+{
+    if (__cxa_thread_atexit_impl)
+        __cxa_thread_atexit_impl(keep_copy, NULL, &__dso_handle);
 }
 
 /* "/proc/self/fd/N" into buf. */
@@ -115,8 +152,11 @@ int hs_stderr_open(bool *owned)
     if (state == UNSETTLED)
         snapshot();
     if (state == OPEN_AT_START) {
+        int kept = __atomic_load_n(&kept_fd, __ATOMIC_ACQUIRE);
         if (is_origin(2))
             fd = 2;
+        else if (kept >= 0 && is_origin(kept))
+            fd = kept;
         else if ((fd = reopen_origin()) >= 0)
             *owned = true;
     }

@@ -12,9 +12,18 @@
  * there (a data file, or a deliberate redirection), the report goes to the
  * file the process started with, as valgrind's does: the same terminal or
  * file opened again by its path and checked to be the same one. A pipe or
- * a socket cannot be opened again: then the report goes nowhere.
+ * a socket cannot be opened again: for those (and for every kind), a copy
+ * of descriptor 2 is taken when exit() begins, before the program's atexit
+ * handlers run, if descriptor 2 is still that file then; so the shim holds
+ * a descriptor (close-on-exec, numbered high) only while the process is
+ * exiting, never while main runs. That copy is taken only when the main
+ * thread calls exit() or returns from main (or ends with pthread_exit, and
+ * then it is held from there on); when another thread calls exit(), or a
+ * process forked from another thread does, a pipe or socket the program
+ * closes before the report gets no report.
  *
- * Depends on libc only; allocates nothing; leaves errno as it was. */
+ * Depends on libc only; allocates nothing but glibc's record of the exit
+ * hook; leaves errno as it was. */
 #ifndef HS_STDERR_ORIGIN_H
 #define HS_STDERR_ORIGIN_H
 
@@ -23,6 +32,13 @@
 /* Settles the stderr of the process, if nothing has yet: called from the
  * shim's constructor, before the program's own constructors and main. */
 void hs_stderr_settle(void);
+
+/* From the constructor, on the main thread, after hs_stderr_settle: has
+ * glibc call the shim when exit() begins, to take the copy above. The
+ * registration allocates a small record through the malloc family (the
+ * caller makes that allocation the shim's own), which glibc frees once the
+ * copy is taken. */
+void hs_stderr_keep_at_exit(void);
 
 /* A descriptor on the process's stderr, or -1 if there is none; *owned is
  * set when it is one the caller must close. Settles stderr from descriptor 2

@@ -35,9 +35,10 @@ const struct hs_backend *hs_chain_build(const struct hs_backend *backend)
         top = hs_stats_over(top);
     if (hs_config.trace)
         top = hs_trace_over(top);
-    if (top != backend)
-        hs_report_set_wrappers(gather_facts);
-    return top;
+    if (top == backend)
+        return top;
+    hs_report_set_wrappers(gather_facts);
+    return hs_own_over(top, backend);
 }
 
 void hs_chain_exit(void)

@@ -44,4 +44,14 @@ void hs_fail_facts(struct hs_fail_facts *out);
 const struct hs_backend *hs_trace_over(const struct hs_backend *below);
 void hs_trace_finish(void);
 
+/* From hs_chain_build, when a wrapper is on: the gate over the chain's top
+ * through which the shim's own allocations pass straight to bottom. */
+const struct hs_backend *hs_own_over(const struct hs_backend *top, const struct hs_backend *bottom);
+/* Around a call into libc that allocates on the shim's behalf, on one
+ * thread, not nested: what it allocates is the shim's own (own.c), never
+ * seen by a wrapper nor reported as a leak, and so is the later free of
+ * that block, whichever thread makes it. */
+void hs_own_begin(void);
+void hs_own_end(void);
+
 #endif
