@@ -19,11 +19,22 @@
  * segments of their own, moved with mremap when they grow.
  *
  * A free block carries two words:
- *     word 0: its freed tag, address ^ key (key: random per process)
- *     word 1: the next free block, encoded as address ^ key
- * A one-byte overflow from the block below reaches only the tag, never the
- * link; a link that decodes outside the block's page is reported as heap
- * damage instead of followed. The tag tells free blocks from live ones, so a
+ *     word 0: its freed tag, address ^ tag key
+ *     word 1: the next free block, encoded with the link key, a secret
+ *             rotation and the block's own address:
+ *             rotl(next ^ address ^ link key, rotation)
+ * The keys are independent secrets from getrandom(2), drawn at start: a
+ * freed tag read through a dangling pointer tells nothing of the link
+ * encoding, and an encoded link copied into another block decodes to
+ * somewhere else. A link is followed only if it decodes to the start of a
+ * carved block of the same page (for a stash: of a small page of its
+ * class), and a block is taken from a list only if it carries its freed
+ * tag: anything else is reported as heap damage, never returned. A bit
+ * flipped in a link flips one bit of the address it decodes to, which for
+ * a class that is not a power of two is never a block's start. A one-byte
+ * overflow from the block below reaches only the tag; a write through a
+ * dangling pointer reaches the link with the tag intact, and is reported as
+ * the use after free it is. The tag tells free blocks from live ones, so a
  * double free is caught with one compare and the exit report walks pages
  * with no per-block metadata. Allocation clears the tag.
  *
@@ -118,7 +129,9 @@ struct reservation {
     uintptr_t base;
     size_t size;
     uint8_t *segment_kind;
-    uintptr_t key;
+    uintptr_t tag_key;             /* odd: a freed tag is never an address */
+    uintptr_t link_key;
+    unsigned link_rotate;          /* 1 to 63 */
 };
 extern struct reservation hs_arena_space;
 
@@ -130,17 +143,32 @@ extern __thread struct heap *hs_arena_heap __attribute__((tls_model("initial-exe
 
 static inline uintptr_t freed_tag(const void *block)
 {
-    return (uintptr_t)block ^ hs_arena_space.key;
+    return (uintptr_t)block ^ hs_arena_space.tag_key;
 }
 
-static inline struct block *decode_link(uintptr_t link)
+/* Stores in b the link to next (NULL: the end of the list). */
+static inline void set_link(struct block *b, const struct block *next)
 {
-    return (struct block *)(link ^ hs_arena_space.key);
+    unsigned r = hs_arena_space.link_rotate;
+    uintptr_t x = (uintptr_t)next ^ (uintptr_t)b ^ hs_arena_space.link_key;
+    b->link = (x << r) | (x >> (-r & 63));
 }
 
-static inline uintptr_t encode_link(const struct block *next)
+/* The address b's link decodes to: not yet checked. */
+static inline uintptr_t link_of(const struct block *b)
 {
-    return (uintptr_t)next ^ hs_arena_space.key;
+    unsigned r = hs_arena_space.link_rotate;
+    uintptr_t x = b->link;
+    return ((x >> r) | (x << (-r & 63))) ^ (uintptr_t)b ^ hs_arena_space.link_key;
+}
+
+/* addr is the start of a block carved in the small page: the offset test
+ * is exact for offsets below 2^32, and a page is far smaller. */
+static inline bool carved_block_start(const struct page *page, uintptr_t addr)
+{
+    uintptr_t offset = addr - (uintptr_t)page->start;
+    return offset < (uintptr_t)(page->end - page->start) &&
+           offset * page->divisor_test < page->divisor_test;
 }
 
 /* The heap segment holding addr, or NULL if addr is not in one. */
@@ -187,6 +215,14 @@ void hs_arena_purge(struct heap *heap, bool now);
 
 /* pages.c: small blocks. */
 void *hs_arena_small_slow(struct heap *heap, unsigned size_class);
+/* addr is the start of a carved block of a small page of the class, in any
+ * heap: where a stash's links may lead. */
+bool hs_arena_small_block_start(uintptr_t addr, unsigned size_class);
+/* pop_block's slow path: page->free is not NULL. Takes the first block if it
+ * is free and its link is sound; else reports the damage, drops what of the
+ * list can no longer be trusted, and takes a block from what is left, or
+ * returns NULL if nothing is left. */
+struct block *hs_arena_pop_checked(struct page *page);
 void hs_arena_page_changed(struct heap *heap, struct page *page);
 /* A block of the calling thread's own heap, small or large. */
 void hs_arena_free_local(struct heap *heap, struct page *page, struct block *block);
@@ -228,8 +264,10 @@ struct hs_backend_facts;
 void hs_arena_for_each_block(void (*visit)(const struct hs_block *, void *), void *ctx);
 void hs_arena_facts(struct hs_backend_facts *out);
 
-/* Reports damage found in the free lists: a link that points out of its
- * segment. */
-void hs_arena_report_damage(const void *block);
+/* Reports damage found on a free list at block, a block of a small or
+ * large page: its freed tag overwritten (blamed on the block below, when
+ * there is one), or, with the tag intact, its link (a write after free).
+ * Returns if HEAPSHIM_ON_ERROR=continue. */
+void hs_arena_report_damage(const struct block *block);
 
 #endif

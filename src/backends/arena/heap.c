@@ -47,10 +47,8 @@ static struct heap *new_heap(void)
     }
     struct heap *heap = heaps.spare++;
     heaps.spare_count--;
-    for (unsigned c = 0; c < HS_CLASS_COUNT; c++) {
+    for (unsigned c = 0; c < HS_CLASS_COUNT; c++)
         heap->pages[c] = &hs_arena_empty_page;
-        heap->stash[c].limit = (char *)UINTPTR_MAX;
-    }
     return heap;
 }
 

@@ -53,7 +53,9 @@ bool hs_arena_reserve(void)
     space.used = used;
     space.segments = segments;
     hs_arena_space.segment_kind = kinds;
-    hs_arena_space.key = hs_os_random() | 1;
+    hs_arena_space.tag_key = hs_os_random() | 1;
+    hs_arena_space.link_key = hs_os_random();
+    hs_arena_space.link_rotate = 1 + (unsigned)(hs_os_random() % 63);
     hs_arena_space.base = base;
     __atomic_store_n(&hs_arena_space.size, size, __ATOMIC_RELEASE);
     /* Blocks are not roots for the leak scan, nor are free slices or page
