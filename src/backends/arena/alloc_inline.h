@@ -6,16 +6,16 @@
 
 /* Takes the first free block of the page: NULL if there is none, or if
  * taking it needs more than the quick check. The block must carry its
- * freed tag, and its link must be NULL or lead to the start of a block of
- * the page. A stash's links lead to other pages, and damage is reported:
- * both are left to pop_block. */
+ * freed tag, and its link must lead to the start of a block of the page.
+ * The last block of a list, a stash's blocks (their links lead to other
+ * pages) and damage (which is reported) are left to pop_block. */
 static inline struct block *try_pop(struct page *page)
 {
     struct block *b = page->free;
     if (__builtin_expect(b == NULL, 0))
         return NULL;
     uintptr_t next = link_of(b);
-    if (__builtin_expect((!carved_block_start(page, next) && next) || b->tag != freed_tag(b), 0))
+    if (__builtin_expect(!carved_block_start(page, next) || b->tag != freed_tag(b), 0))
         return NULL;
     page->free = (struct block *)next;
     page->used++;
