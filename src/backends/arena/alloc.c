@@ -47,8 +47,8 @@ static void *alloc_large(size_t size, size_t align, bool zero)
     return page->start;
 }
 
-/* Everything but a small block popped from the thread's current page: an
- * empty page, alignment, large and huge blocks, calloc, a damaged list. */
+/* Everything but a small block of the minimum alignment, not zeroed:
+ * alignment, large and huge blocks, calloc. */
 __attribute__((noinline)) static void *alloc_slow(size_t size, size_t align, bool zero)
 {
     void *p = NULL;
@@ -64,13 +64,24 @@ __attribute__((noinline)) static void *alloc_slow(size_t size, size_t align, boo
     return hs_arena_huge_alloc(size, align, zero);
 }
 
+/* A small block that the quick pop from the class's first page did not
+ * give: that list is empty, ends, is a stash, or is damaged. */
+__attribute__((noinline)) static void *alloc_small_miss(struct page *page, unsigned size_class)
+{
+    struct block *b = page->free ? hs_arena_pop_checked(page) : NULL;
+    return b ? b : hs_arena_small_slow(hs_arena_heap, size_class);
+}
+
 static void *arena_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
     (void)kind;
     if (__builtin_expect(size <= HS_CLASS_MAX_SIZE && align == HS_MIN_ALIGN && !zero, 1)) {
-        struct block *b = try_pop(hs_arena_heap->pages[hs_size_class(size)]);
+        unsigned c = hs_size_class(size);
+        struct page *page = hs_arena_heap->pages[c];
+        struct block *b = try_pop(page);
         if (__builtin_expect(b != NULL, 1))
             return b;
+        return alloc_small_miss(page, c);
     }
     return alloc_slow(size, align, zero);
 }
@@ -251,7 +262,7 @@ static size_t overrun_bytes(const struct block *block, const struct page *page)
     HS_ASSERT(diff != 0);
     size_t bytes = sizeof block->tag - (size_t)__builtin_clzl(diff) / 8;
     uintptr_t next = link_of(block);
-    if (next && !hs_arena_small_block_start(next, page->size_class))
+    if (next && !small_block_start(next, page->size_class))
         bytes = sizeof *block;
     return bytes;
 }

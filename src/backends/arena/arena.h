@@ -162,13 +162,19 @@ static inline uintptr_t link_of(const struct block *b)
     return ((x >> r) | (x << (-r & 63))) ^ (uintptr_t)b ^ hs_arena_space.link_key;
 }
 
-/* addr is the start of a block carved in the small page: the offset test
- * is exact for offsets below 2^32, and a page is far smaller. */
-static inline bool carved_block_start(const struct page *page, uintptr_t addr)
+/* addr is the start of a block of the small page below bound (its end or
+ * its limit): the offset test is exact for offsets below 2^32, and a page
+ * is far smaller. */
+static inline bool block_start_below(const struct page *page, uintptr_t addr, const char *bound)
 {
     uintptr_t offset = addr - (uintptr_t)page->start;
-    return offset < (uintptr_t)(page->end - page->start) &&
+    return offset < (uintptr_t)(bound - page->start) &&
            offset * page->divisor_test < page->divisor_test;
+}
+
+static inline bool carved_block_start(const struct page *page, uintptr_t addr)
+{
+    return block_start_below(page, addr, page->end);
 }
 
 /* The heap segment holding addr, or NULL if addr is not in one. */
@@ -185,6 +191,19 @@ static inline struct page *page_of(struct segment *segment, uintptr_t addr)
 {
     struct page *slice = &segment->pages[(addr >> SLICE_SHIFT) & (SLICES_PER_SEGMENT - 1)];
     return slice - slice->head_offset;
+}
+
+/* addr is the start of a block of a small page of the class, in any heap:
+ * where a stash's links may lead. The page's limit, not its end: the end
+ * moves as the owner carves. */
+static inline bool small_block_start(uintptr_t addr, unsigned size_class)
+{
+    struct segment *segment = segment_of(addr);
+    if (!segment)
+        return false;
+    const struct page *page = page_of(segment, addr);
+    return page->kind == PAGE_SMALL && page->size_class == size_class &&
+           block_start_below(page, addr, page->limit);
 }
 
 /* reserve.c: whole segments. */
@@ -215,9 +234,6 @@ void hs_arena_purge(struct heap *heap, bool now);
 
 /* pages.c: small blocks. */
 void *hs_arena_small_slow(struct heap *heap, unsigned size_class);
-/* addr is the start of a carved block of a small page of the class, in any
- * heap: where a stash's links may lead. */
-bool hs_arena_small_block_start(uintptr_t addr, unsigned size_class);
 /* pop_block's slow path: page->free is not NULL. Takes the first block if it
  * is free and its link is sound; else reports the damage, drops what of the
  * list can no longer be trusted, and takes a block from what is left, or

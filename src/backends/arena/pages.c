@@ -123,39 +123,28 @@ static void take_remote(struct heap *heap)
     }
 }
 
-bool hs_arena_small_block_start(uintptr_t addr, unsigned size_class)
+/* The first block of the page, b, can be taken: it is free, and its link,
+ * next, is NULL or leads to a block the page's list may hold. */
+static bool sound_head(const struct page *page, const struct block *b, uintptr_t next)
 {
-    struct segment *segment = segment_of(addr);
-    if (!segment)
-        return false;
-    const struct page *page = page_of(segment, addr);
-    return page->kind == PAGE_SMALL && page->size_class == size_class &&
-           carved_block_start(page, addr);
-}
-
-/* The first block of the page can be taken: it is free, and its link is
- * NULL or leads to a block the page's list may hold. */
-static bool sound_head(const struct page *page)
-{
-    const struct block *b = page->free;
-    uintptr_t next = link_of(b);
-    bool link_ok = !next || carved_block_start(page, next) ||
-                   (!page->start && hs_arena_small_block_start(next, page->size_class));
+    bool link_ok = !next || (page->start ? carved_block_start(page, next)
+                                         : small_block_start(next, page->size_class));
     return link_ok && b->tag == freed_tag(b);
 }
 
 struct block *hs_arena_pop_checked(struct page *page)
 {
     struct block *b = page->free;
-    if (!sound_head(page)) {
+    uintptr_t next = link_of(b);
+    if (!sound_head(page, b, next)) {
         hs_arena_report_damage(b);
         if (b->tag != freed_tag(b)) {
             page->free = NULL; /* b may be a live block, reached by a forged link */
             return NULL;
         }
-        set_link(b, NULL);
+        next = 0;
     }
-    page->free = (struct block *)link_of(b);
+    page->free = (struct block *)next;
     page->used++;
     b->tag = 0;
     return b;
