@@ -262,7 +262,7 @@ static size_t overrun_bytes(const struct block *block, const struct page *page)
     HS_ASSERT(diff != 0);
     size_t bytes = sizeof block->tag - (size_t)__builtin_clzl(diff) / 8;
     uintptr_t next = link_of(block);
-    if (next && !small_block_start(next, page->size_class))
+    if (next && !class_block_start(page, next))
         bytes = sizeof *block;
     return bytes;
 }

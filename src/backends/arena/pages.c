@@ -58,6 +58,12 @@ static struct page *new_page(struct heap *heap, unsigned size_class)
     page->divisor_test = UINT64_MAX / block_size + 1;
     page->end = page->start;
     page->limit = page->start + blocks * block_size;
+    struct segment *segment = (struct segment *)((uintptr_t)page->start & ~(SEGMENT_SIZE - 1));
+    unsigned first = (unsigned)((uintptr_t)page->start >> SLICE_SHIFT) & (SLICES_PER_SEGMENT - 1);
+    for (unsigned i = 0; i < page->slices; i++)
+        segment->grid[first + i] = (struct slice_grid){
+            .size_class_1 = (uint8_t)(size_class + 1), .head_offset = (uint8_t)i,
+            .blocks = (uint16_t)blocks};
     list_push(heap, page);
     return page;
 }
@@ -128,7 +134,7 @@ static void take_remote(struct heap *heap)
 static bool sound_head(const struct page *page, const struct block *b, uintptr_t next)
 {
     bool link_ok = !next || (page->start ? carved_block_start(page, next)
-                                         : small_block_start(next, page->size_class));
+                                         : class_block_start(page, next));
     return link_ok && b->tag == freed_tag(b);
 }
 
@@ -194,10 +200,8 @@ bool hs_arena_stash(struct heap *heap, unsigned size_class, struct block *block)
     struct page *stash = &heap->stash[size_class];
     push_block(stash, block);
     heap->stashed[size_class]++;
-    if (!stash->listed) {
-        stash->size_class = (uint8_t)size_class;
+    if (!stash->listed)
         list_push(heap, stash);
-    }
     return true;
 }
 
