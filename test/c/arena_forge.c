@@ -16,11 +16,19 @@
  *   forge-misaligned  the same, to block 3's address + 8: the same page,
  *                     no block's start
  *   forge-stash       as forge-inside, but the blocks belong to another
- *                     thread's heap, so block 2 waits in this thread's stash
+ *                     thread's heap, so blocks 2 and 3 wait in this
+ *                     thread's stash
  *   flip BIT          bit BIT of block 2's link is flipped, as a stray
  *                     write would
+ *   flip-stash BIT    the same in the stash
  *   overflow-1        live block 1 is overrun by one byte, into block 2's
  *                     tag
+ *   replay            no key needed: three blocks A, N, B among 2..7 are
+ *                     freed, N then A then B, and A's link (to N) is copied
+ *                     over B's; the blocks are chosen so that N ^ A ^ B, where
+ *                     the copy leads if the encoding mixes in the address it
+ *                     is stored at, is inside the blocks' page but no
+ *                     block's start; B is then the victim
  * and the program allocates two more 48-byte blocks. It prints "victim P"
  * (block 2) and "below P" (block 1) first, "returned P" for each of the
  * two, and "BAD: ..." and exits 1 if one is not the start of a block that
@@ -37,6 +45,13 @@
 #define COUNT 8
 
 static unsigned char *blocks[COUNT];
+static int freed[COUNT];
+
+static void free_block(int i)
+{
+    free(blocks[i]);
+    freed[i] = 1;
+}
 
 static void *allocate_blocks(void *unused)
 {
@@ -65,13 +80,50 @@ static const char *unsound(uintptr_t p)
         return "misaligned";
     for (int i = 0; i < COUNT; i++) {
         uintptr_t b = (uintptr_t)blocks[i];
-        if (i != 2 && i != 3 && p >= b && p < b + SIZE)
+        if (!freed[i] && p >= b && p < b + SIZE)
             return p == b ? "a live block, handed out twice" : "inside a live block";
     }
     uintptr_t distance = p > first ? p - first : first - p;
     if (distance < 65536 && distance % SIZE != 0)
         return "in the blocks' page but no block's start";
     return NULL;
+}
+
+/* Two mallocs after the damage: 0 if both gave sound blocks. */
+static int allocate_twice(void)
+{
+    int bad = 0;
+    for (int i = 0; i < 2; i++) {
+        uintptr_t p = (uintptr_t)malloc(SIZE);
+        const char *why = unsound(p);
+        printf("returned %p\n", (void *)p);
+        if (why) {
+            printf("BAD: malloc returned %p, %s\n", (void *)p, why);
+            bad = 1;
+        }
+    }
+    return bad;
+}
+
+static int replay(void)
+{
+    uintptr_t first = (uintptr_t)blocks[0], end = (uintptr_t)blocks[COUNT - 1] + SIZE;
+    for (int a = 2; a < COUNT; a++)
+        for (int n = 2; n < COUNT; n++)
+            for (int b = 2; b < COUNT; b++) {
+                uintptr_t target = (uintptr_t)blocks[n] ^ (uintptr_t)blocks[a] ^ (uintptr_t)blocks[b];
+                if (a == n || a == b || n == b || target < first || target >= end ||
+                    (target - first) % SIZE == 0)
+                    continue;
+                printf("victim %p\nbelow %p\n", (void *)blocks[b], (void *)(blocks[b] - SIZE));
+                free_block(n);
+                free_block(a);
+                free_block(b);
+                ((volatile uintptr_t *)blocks[b])[1] = ((volatile uintptr_t *)blocks[a])[1];
+                return allocate_twice();
+            }
+    printf("skip: no three blocks lead into the page\n");
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -81,7 +133,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IONBF, 0);
     const char *mode = argv[1];
     free(malloc(SIZE)); /* this thread has a heap, with a stash to fill */
-    if (strcmp(mode, "forge-stash") == 0) {
+    if (strstr(mode, "-stash")) {
         pthread_t t;
         pthread_create(&t, NULL, allocate_blocks, NULL);
         pthread_join(t, NULL);
@@ -92,11 +144,12 @@ int main(int argc, char **argv)
         printf("skip: blocks not adjacent\n");
         return 0;
     }
+    if (strcmp(mode, "replay") == 0)
+        return replay();
     volatile uintptr_t *victim = (volatile uintptr_t *)blocks[2];
     printf("victim %p\nbelow %p\n", (void *)blocks[2], (void *)blocks[1]);
-    if (strcmp(mode, "forge-stash") != 0)
-        free(blocks[3]);
-    free(blocks[2]);
+    free_block(3);
+    free_block(2);
     /* What one read through the dangling pointer gives away when tag and
      * link share one key. */
     uintptr_t key = victim[0] ^ (uintptr_t)victim;
@@ -113,21 +166,11 @@ int main(int argc, char **argv)
          * ends the list: the forged block then passes the next pop. */
         *(volatile uintptr_t *)(target + 8) = key;
     }
-    else if (strcmp(mode, "flip") == 0 && argc > 2)
+    else if ((strcmp(mode, "flip") == 0 || strcmp(mode, "flip-stash") == 0) && argc > 2)
         victim[1] ^= (uintptr_t)1 << atoi(argv[2]);
     else if (strcmp(mode, "overflow-1") == 0)
         memset(blocks[1], 'A', SIZE + 1);
     else
         return 2;
-    int bad = 0;
-    for (int i = 0; i < 2; i++) {
-        uintptr_t p = (uintptr_t)malloc(SIZE);
-        const char *why = unsound(p);
-        printf("returned %p\n", (void *)p);
-        if (why) {
-            printf("BAD: malloc returned %p, %s\n", (void *)p, why);
-            bad = 1;
-        }
-    }
-    return bad;
+    return allocate_twice();
 }

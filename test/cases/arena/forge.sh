@@ -3,7 +3,8 @@
 # away when tag and link share one key: into a live block, at a live
 # block's start, at an address of the page that starts no block, and in a
 # stash (blocks of another thread's heap). A bit of a freed block's link is
-# flipped, each of the 64 in turn. A live block is overrun by one byte into
+# flipped, each of the 64 in turn, in a page's list and in a stash. One
+# freed block's link is copied over another's, which needs no key at all. A live block is overrun by one byte into
 # its freed neighbour's tag. Each time heapshim must report a heap error
 # naming the damaged block and kill the program (SIGABRT) before malloc
 # returns a pointer that is not a free block's; under
@@ -54,6 +55,8 @@ for mode in forge-inside forge-start forge-misaligned forge-stash; do
 done
 for bit in $(seq 0 63); do
     attack "$uaf" flip "$bit"
+    attack "$uaf" flip-stash "$bit"
 done
 attack "$overflow1" overflow-1
+attack "$uaf" replay
 exit 0
