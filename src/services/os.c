@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <string.h>
@@ -96,11 +97,42 @@ uint64_t hs_os_now_ms(void)
     return (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
 }
 
+/* One round of a 64-bit mixer: every output bit depends on every input
+ * bit. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 31;
+    x *= 0xd6e8feb86659fd93u;
+    x ^= x >> 29;
+    x *= 0xa3b195354a39b70du;
+    return x ^ x >> 32;
+}
+
+/* Where getrandom(2) fails: the 16 bytes of AT_RANDOM (which glibc also
+ * uses for the stack guard, so they are mixed, never returned as they
+ * are), the clock and a call counter. */
+static uint64_t random_fallback(void)
+{
+    static uint64_t calls;
+    uint64_t seed[2];
+    struct timespec now;
+    memcpy(seed, (const void *)getauxval(AT_RANDOM), sizeof seed);
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    uint64_t n = __atomic_add_fetch(&calls, 1, __ATOMIC_RELAXED);
+    uint64_t x = mix64(seed[0] ^ mix64(seed[1] + n) ^ (uint64_t)now.tv_nsec);
+    return mix64(x ^ (uint64_t)now.tv_sec ^ (uintptr_t)&now);
+}
+
 uint64_t hs_os_random(void)
 {
+    int saved = errno;
     uint64_t r;
-    memcpy(&r, (const void *)getauxval(AT_RANDOM), sizeof r);
-    return r;
+    long got;
+    do
+        got = syscall(SYS_getrandom, &r, sizeof r, GRND_NONBLOCK);
+    while (got < 0 && errno == EINTR);
+    errno = saved;
+    return got == (long)sizeof r ? r : random_fallback();
 }
 
 void *hs_os_remap(void *addr, size_t old_len, size_t new_len)

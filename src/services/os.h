@@ -32,7 +32,10 @@ bool hs_os_commit(void *addr, size_t len);
 void *hs_os_remap_to(void *addr, size_t old_len, size_t new_len, void *dest);
 /* A coarse monotonic clock, in milliseconds (vDSO, no system call). */
 uint64_t hs_os_now_ms(void);
-/* 64 random bits from the kernel's AT_RANDOM, fixed for the process. */
+/* 64 fresh random bits at each call, for secrets: from getrandom(2), without
+ * blocking and without being a cancellation point; where the kernel refuses
+ * (its pool not ready yet, a seccomp filter), AT_RANDOM mixed with the clock
+ * and a counter. */
 uint64_t hs_os_random(void);
 /* mremap that may move; NULL on failure. */
 void *hs_os_remap(void *addr, size_t old_len, size_t new_len);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../../config.h"
+#include "../../services/check.h"
 #include "../../services/report.h"
 #include "../../services/thread.h"
 #include "alloc_inline.h"
@@ -20,7 +21,8 @@ static void *alloc_aligned_small(size_t size, size_t align)
         return NULL;
     struct heap *heap = hs_arena_heap;
     struct page *page = heap->pages[c];
-    return page->free ? pop_block(page) : hs_arena_small_slow(heap, c);
+    struct block *b = pop_block(page);
+    return b ? b : hs_arena_small_slow(heap, c);
 }
 
 static void *alloc_large(size_t size, size_t align, bool zero)
@@ -45,8 +47,8 @@ static void *alloc_large(size_t size, size_t align, bool zero)
     return page->start;
 }
 
-/* Everything but a small block popped from the thread's current page: an
- * empty page, alignment, large and huge blocks, calloc, a damaged list. */
+/* Everything but a small block of the minimum alignment, not zeroed:
+ * alignment, large and huge blocks, calloc. */
 __attribute__((noinline)) static void *alloc_slow(size_t size, size_t align, bool zero)
 {
     void *p = NULL;
@@ -62,13 +64,24 @@ __attribute__((noinline)) static void *alloc_slow(size_t size, size_t align, boo
     return hs_arena_huge_alloc(size, align, zero);
 }
 
+/* A small block that the quick pop from the class's first page did not
+ * give: that list is empty, ends, is a stash, or is damaged. */
+__attribute__((noinline)) static void *alloc_small_miss(struct page *page, unsigned size_class)
+{
+    struct block *b = page->free ? hs_arena_pop_checked(page) : NULL;
+    return b ? b : hs_arena_small_slow(hs_arena_heap, size_class);
+}
+
 static void *arena_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
     (void)kind;
     if (__builtin_expect(size <= HS_CLASS_MAX_SIZE && align == HS_MIN_ALIGN && !zero, 1)) {
-        struct block *b = try_pop(hs_arena_heap->pages[hs_size_class(size)]);
+        unsigned c = hs_size_class(size);
+        struct page *page = hs_arena_heap->pages[c];
+        struct block *b = try_pop(page);
         if (__builtin_expect(b != NULL, 1))
             return b;
+        return alloc_small_miss(page, c);
     }
     return alloc_slow(size, align, zero);
 }
@@ -121,7 +134,7 @@ static void free_remote(struct segment *segment, struct block *b)
     b->tag = freed_tag(b);
     struct block *head = __atomic_load_n(&owner->remote_free, __ATOMIC_RELAXED);
     do
-        b->link = encode_link(head);
+        set_link(b, head);
     while (!__atomic_compare_exchange_n(&owner->remote_free, &head, b, true, __ATOMIC_RELEASE,
                                         __ATOMIC_RELAXED));
 }
@@ -239,25 +252,48 @@ static void arena_report_invalid(void *ptr, const char *call)
     report_pointer(ptr, call, false);
 }
 
-/* A free block's link was overwritten. The likely culprit is the block
- * just below, overrun by at least the tag and link words: blamed when
- * there is one. */
-void hs_arena_report_damage(const void *block)
+/* How many bytes from the start of a small block were overwritten, at
+ * least, by a write that ran on from the block below: its tag up to the
+ * last byte that differs, and the link too if it leads to no block of the
+ * class. */
+static size_t overrun_bytes(const struct block *block, const struct page *page)
+{
+    uintptr_t diff = block->tag ^ freed_tag(block);
+    HS_ASSERT(diff != 0);
+    size_t bytes = sizeof block->tag - (size_t)__builtin_clzl(diff) / 8;
+    uintptr_t next = link_of(block);
+    if (next && !class_block_start(page, next))
+        bytes = sizeof *block;
+    return bytes;
+}
+
+void hs_arena_report_damage(const struct block *block)
 {
     struct hs_error e = {
-        .kind = HS_ERR_OVERFLOW,
         .address = (uintptr_t)block,
         .call = "malloc",
         .thread = hs_thread_number(),
     };
     struct segment *segment = segment_of((uintptr_t)block);
-    const struct page *page = segment ? page_of(segment, (uintptr_t)block) : NULL;
-    if (page && page->kind == PAGE_SMALL && (const char *)block > page->start) {
-        uintptr_t below = (uintptr_t)block - page->block_size;
-        e.has_block = true;
-        e.block = (struct hs_block){.address = below, .size = page->block_size,
-                                    .extent_start = below, .extent_end = (uintptr_t)block};
-        e.distance = sizeof(struct block);
+    HS_ASSERT(segment != NULL);
+    const struct page *page = page_of(segment, (uintptr_t)block);
+    size_t size = page->kind == PAGE_SMALL ? page->block_size : page->large_size;
+    if (block->tag == freed_tag(block)) {
+        /* The link alone is wrong: written through a dangling pointer. */
+        e.kind = HS_ERR_USE_AFTER_FREE;
+        e.has_block = e.block_freed = true;
+        e.block = (struct hs_block){.address = e.address, .size = size,
+                                    .extent_start = e.address, .extent_end = e.address + size};
+        e.distance = sizeof block->link;
+    } else {
+        e.kind = HS_ERR_OVERFLOW;
+        if (page->kind == PAGE_SMALL && (const char *)block > page->start) {
+            uintptr_t below = e.address - size;
+            e.has_block = true;
+            e.block = (struct hs_block){.address = below, .size = size,
+                                        .extent_start = below, .extent_end = e.address};
+            e.distance = overrun_bytes(block, page);
+        }
     }
     hs_heap_error(&e);
 }

@@ -4,42 +4,37 @@
 
 #include "arena.h"
 
-/* Takes the first free block of the page: NULL if there is none, or if its
- * link leaves the page, which only a write through a stray pointer can do.
- * (A stash spans the whole address space.) */
+/* Takes the first free block of the page: NULL if there is none, or if
+ * taking it needs more than the quick check. The block must carry its
+ * freed tag, and its link must lead to the start of a block of the page.
+ * The last block of a list, a stash's blocks (their links lead to other
+ * pages) and damage (which is reported) are left to pop_block. */
 static inline struct block *try_pop(struct page *page)
 {
     struct block *b = page->free;
     if (__builtin_expect(b == NULL, 0))
         return NULL;
-    struct block *next = decode_link(b->link);
-    uintptr_t span = (uintptr_t)page->limit - (uintptr_t)page->start;
-    if (__builtin_expect((uintptr_t)next - (uintptr_t)page->start >= span, 0) && next)
+    uintptr_t next = link_of(b);
+    if (__builtin_expect(!carved_block_start(page, next) || b->tag != freed_tag(b), 0))
         return NULL;
-    page->free = next;
+    page->free = (struct block *)next;
     page->used++;
     b->tag = 0;
     return b;
 }
 
-/* page->free is not NULL. A forged link is reported, and the rest of the
- * list dropped rather than followed. */
+/* The first free block of the page, or NULL if there is none (or none left
+ * after damage was reported). */
 static inline struct block *pop_block(struct page *page)
 {
     struct block *b = try_pop(page);
-    if (__builtin_expect(b == NULL, 0)) {
-        b = page->free;
-        hs_arena_report_damage(b);
-        b->link = encode_link(NULL);
-        b = try_pop(page);
-    }
-    return b;
+    return b || !page->free ? b : hs_arena_pop_checked(page);
 }
 
 static inline void push_block(struct page *page, struct block *b)
 {
     b->tag = freed_tag(b);
-    b->link = encode_link(page->free);
+    set_link(b, page->free);
     page->free = b;
 }
 

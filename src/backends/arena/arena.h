@@ -19,13 +19,25 @@
  * segments of their own, moved with mremap when they grow.
  *
  * A free block carries two words:
- *     word 0: its freed tag, address ^ key (key: random per process)
- *     word 1: the next free block, encoded as address ^ key
- * A one-byte overflow from the block below reaches only the tag, never the
- * link; a link that decodes outside the block's page is reported as heap
- * damage instead of followed. The tag tells free blocks from live ones, so a
- * double free is caught with one compare and the exit report walks pages
- * with no per-block metadata. Allocation clears the tag.
+ *     word 0: its freed tag, address ^ tag key
+ *     word 1: the next free block, encoded with the link keys (a mask, an
+ *             odd multiplier and a rotation) and the block's own address:
+ *             rotl((next ^ address ^ mask) * multiplier, rotation)
+ * The keys are independent secrets from getrandom(2), drawn at start: a
+ * freed tag read through a dangling pointer tells nothing of the link
+ * encoding, and an encoded link copied into another block decodes to
+ * somewhere else. A link is followed only if it decodes to the start of a
+ * carved block of the same page (for a stash: of a small page of its
+ * class), and a block is taken from a list only if it carries its freed
+ * tag: anything else is reported as heap damage, never returned. The
+ * multiplication spreads a bit flipped in a link over the bits above it in
+ * the address it decodes to, so a stray change lands far outside any page
+ * instead of on a neighbour's block. A one-byte overflow from the block
+ * below reaches only the tag; a write through a dangling pointer reaches
+ * the link with the tag intact, and is reported as the use after free it
+ * is. The tag tells free blocks from live ones, so a double free is caught
+ * with one compare and the exit report walks pages with no per-block
+ * metadata. Allocation clears the tag.
  *
  * Ownership (heap.c). Every segment belongs to one heap, and a heap to at
  * most one thread at a time: its pages and lists are touched only by that
@@ -86,11 +98,21 @@ struct page {
     bool listed;                /* on the heap's list for its class */
 };
 
+/* Of a slice, what other threads read to check a link into it: the small
+ * page it is part of. Written only as pages are made and given back, apart
+ * from the page descriptors, which the owner writes at every allocation. */
+struct slice_grid {
+    uint8_t size_class_1;       /* the small page's size class + 1; 0: none */
+    uint8_t head_offset;        /* slices back to the page's first slice */
+    uint16_t blocks;            /* the page's blocks */
+};
+
 struct segment {
     struct heap *heap;
     struct segment *next, *prev;   /* the heap's segments */
     uint64_t free_slices;          /* bit i: slice i is free */
     uint64_t dirty_slices;         /* free slices whose pages may be resident */
+    struct slice_grid grid[SLICES_PER_SEGMENT];
     struct page pages[SLICES_PER_SEGMENT];
 };
 
@@ -118,7 +140,10 @@ struct reservation {
     uintptr_t base;
     size_t size;
     uint8_t *segment_kind;
-    uintptr_t key;
+    uintptr_t tag_key;             /* odd: a freed tag is never an address */
+    uintptr_t link_mask;
+    uintptr_t link_multiplier, link_inverse;  /* odd; their product is 1 */
+    unsigned link_rotate;          /* 1 to 63 */
 };
 extern struct reservation hs_arena_space;
 
@@ -130,17 +155,34 @@ extern __thread struct heap *hs_arena_heap __attribute__((tls_model("initial-exe
 
 static inline uintptr_t freed_tag(const void *block)
 {
-    return (uintptr_t)block ^ hs_arena_space.key;
+    return (uintptr_t)block ^ hs_arena_space.tag_key;
 }
 
-static inline struct block *decode_link(uintptr_t link)
+/* Stores in b the link to next (NULL: the end of the list). */
+static inline void set_link(struct block *b, const struct block *next)
 {
-    return (struct block *)(link ^ hs_arena_space.key);
+    unsigned r = hs_arena_space.link_rotate;
+    uintptr_t x = ((uintptr_t)next ^ (uintptr_t)b ^ hs_arena_space.link_mask) *
+                  hs_arena_space.link_multiplier;
+    b->link = (x << r) | (x >> (-r & 63));
 }
 
-static inline uintptr_t encode_link(const struct block *next)
+/* The address b's link decodes to: not yet checked. */
+static inline uintptr_t link_of(const struct block *b)
 {
-    return (uintptr_t)next ^ hs_arena_space.key;
+    unsigned r = hs_arena_space.link_rotate;
+    uintptr_t x = b->link;
+    x = ((x >> r) | (x << (-r & 63))) * hs_arena_space.link_inverse;
+    return x ^ (uintptr_t)b ^ hs_arena_space.link_mask;
+}
+
+/* addr is the start of a block carved in the small page: the offset test
+ * is exact for offsets below 2^32, and a page is far smaller. */
+static inline bool carved_block_start(const struct page *page, uintptr_t addr)
+{
+    uintptr_t offset = addr - (uintptr_t)page->start;
+    return offset < (uintptr_t)(page->end - page->start) &&
+           offset * page->divisor_test < page->divisor_test;
 }
 
 /* The heap segment holding addr, or NULL if addr is not in one. */
@@ -157,6 +199,23 @@ static inline struct page *page_of(struct segment *segment, uintptr_t addr)
 {
     struct page *slice = &segment->pages[(addr >> SLICE_SHIFT) & (SLICES_PER_SEGMENT - 1)];
     return slice - slice->head_offset;
+}
+
+/* addr is the start of a block of a small page of the class of `like` (a
+ * page or a stash: its size class, block size and divisor test), in any
+ * heap: where a stash's links may lead. Reads the slice grid, not the page
+ * descriptors, which the page's owner writes as it allocates. */
+static inline bool class_block_start(const struct page *like, uintptr_t addr)
+{
+    struct segment *segment = segment_of(addr);
+    if (!segment)
+        return false;
+    struct slice_grid grid = segment->grid[(addr >> SLICE_SHIFT) & (SLICES_PER_SEGMENT - 1)];
+    uintptr_t start = (addr & ~(SLICE_SIZE - 1)) - ((uintptr_t)grid.head_offset << SLICE_SHIFT);
+    uintptr_t offset = addr - start;
+    return grid.size_class_1 == like->size_class + 1 &&
+           offset < (uintptr_t)grid.blocks * like->block_size &&
+           offset * like->divisor_test < like->divisor_test;
 }
 
 /* reserve.c: whole segments. */
@@ -187,6 +246,11 @@ void hs_arena_purge(struct heap *heap, bool now);
 
 /* pages.c: small blocks. */
 void *hs_arena_small_slow(struct heap *heap, unsigned size_class);
+/* pop_block's slow path: page->free is not NULL. Takes the first block if it
+ * is free and its link is sound; else reports the damage, drops what of the
+ * list can no longer be trusted, and takes a block from what is left, or
+ * returns NULL if nothing is left. */
+struct block *hs_arena_pop_checked(struct page *page);
 void hs_arena_page_changed(struct heap *heap, struct page *page);
 /* A block of the calling thread's own heap, small or large. */
 void hs_arena_free_local(struct heap *heap, struct page *page, struct block *block);
@@ -228,8 +292,10 @@ struct hs_backend_facts;
 void hs_arena_for_each_block(void (*visit)(const struct hs_block *, void *), void *ctx);
 void hs_arena_facts(struct hs_backend_facts *out);
 
-/* Reports damage found in the free lists: a link that points out of its
- * segment. */
-void hs_arena_report_damage(const void *block);
+/* Reports damage found on a free list at block, a block of a small or
+ * large page: its freed tag overwritten (blamed on the block below, when
+ * there is one), or, with the tag intact, its link (a write after free).
+ * Returns if HEAPSHIM_ON_ERROR=continue. */
+void hs_arena_report_damage(const struct block *block);
 
 #endif

@@ -49,7 +49,11 @@ static struct heap *new_heap(void)
     heaps.spare_count--;
     for (unsigned c = 0; c < HS_CLASS_COUNT; c++) {
         heap->pages[c] = &hs_arena_empty_page;
-        heap->stash[c].limit = (char *)UINTPTR_MAX;
+        /* What a stash's links are checked against (class_block_start). */
+        struct page *stash = &heap->stash[c];
+        stash->size_class = (uint8_t)c;
+        stash->block_size = (uint32_t)hs_class_size(c);
+        stash->divisor_test = UINT64_MAX / stash->block_size + 1;
     }
     return heap;
 }

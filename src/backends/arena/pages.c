@@ -58,6 +58,12 @@ static struct page *new_page(struct heap *heap, unsigned size_class)
     page->divisor_test = UINT64_MAX / block_size + 1;
     page->end = page->start;
     page->limit = page->start + blocks * block_size;
+    struct segment *segment = (struct segment *)((uintptr_t)page->start & ~(SEGMENT_SIZE - 1));
+    unsigned first = (unsigned)((uintptr_t)page->start >> SLICE_SHIFT) & (SLICES_PER_SEGMENT - 1);
+    for (unsigned i = 0; i < page->slices; i++)
+        segment->grid[first + i] = (struct slice_grid){
+            .size_class_1 = (uint8_t)(size_class + 1), .head_offset = (uint8_t)i,
+            .blocks = (uint16_t)blocks};
     list_push(heap, page);
     return page;
 }
@@ -77,30 +83,77 @@ static void carve(struct page *page)
     for (size_t i = 1; i < count; i++) {
         struct block *next = (struct block *)((char *)b + size);
         b->tag = freed_tag(b);
-        b->link = encode_link(next);
+        set_link(b, next);
         b = next;
     }
     b->tag = freed_tag(b);
-    b->link = encode_link(page->free);
+    set_link(b, page->free);
     page->free = first;
     page->end += count * size;
 }
 
-/* Takes back the blocks other threads freed into this heap. */
+/* addr is NULL, or a block of the heap that another thread may have freed:
+ * a small block's start or a large page's. */
+static bool remote_link(const struct heap *heap, uintptr_t addr)
+{
+    if (!addr)
+        return true;
+    struct segment *segment = segment_of(addr);
+    if (!segment || segment->heap != heap)
+        return false;
+    const struct page *page = page_of(segment, addr);
+    return page->kind == PAGE_SMALL ? carved_block_start(page, addr)
+                                    : page->kind == PAGE_LARGE && addr == (uintptr_t)page->start;
+}
+
+/* Takes back the blocks other threads freed into this heap. The list is
+ * checked as the local ones are: a block without its freed tag, or a link
+ * to anything but such a block, ends it. */
 static void take_remote(struct heap *heap)
 {
     struct block *b = __atomic_exchange_n(&heap->remote_free, NULL, __ATOMIC_ACQUIRE);
     while (b) {
-        struct block *next = decode_link(b->link);
+        uintptr_t next = link_of(b);
         struct segment *segment = segment_of((uintptr_t)b);
         HS_ASSERT(segment && segment->heap == heap);
-        if (next && !segment_of((uintptr_t)next)) {
+        if (b->tag != freed_tag(b)) {
             hs_arena_report_damage(b);
-            next = NULL;
+            return;
+        }
+        if (!remote_link(heap, next)) {
+            hs_arena_report_damage(b);
+            next = 0;
         }
         hs_arena_free_local(heap, page_of(segment, (uintptr_t)b), b);
-        b = next;
+        b = (struct block *)next;
     }
+}
+
+/* The first block of the page, b, can be taken: it is free, and its link,
+ * next, is NULL or leads to a block the page's list may hold. */
+static bool sound_head(const struct page *page, const struct block *b, uintptr_t next)
+{
+    bool link_ok = !next || (page->start ? carved_block_start(page, next)
+                                         : class_block_start(page, next));
+    return link_ok && b->tag == freed_tag(b);
+}
+
+struct block *hs_arena_pop_checked(struct page *page)
+{
+    struct block *b = page->free;
+    uintptr_t next = link_of(b);
+    if (!sound_head(page, b, next)) {
+        hs_arena_report_damage(b);
+        if (b->tag != freed_tag(b)) {
+            page->free = NULL; /* b may be a live block, reached by a forged link */
+            return NULL;
+        }
+        next = 0;
+    }
+    page->free = (struct block *)next;
+    page->used++;
+    b->tag = 0;
+    return b;
 }
 
 void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
@@ -109,8 +162,12 @@ void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
         return NULL;
     for (;;) {
         struct page *page = heap->pages[size_class];
-        if (page->free)
-            return pop_block(page);
+        if (page->free) {
+            struct block *b = pop_block(page);
+            if (b)
+                return b;
+            continue; /* the list was damaged and dropped */
+        }
         if (page == &heap->stash[size_class]) {
             heap->stashed[size_class] = 0;
             list_unlink(heap, page); /* empty */
@@ -119,7 +176,7 @@ void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
         if (page != &hs_arena_empty_page) {
             if (page->end < page->limit) {
                 carve(page);
-                return pop_block(page);
+                continue;
             }
             list_unlink(heap, page); /* full */
             continue;
@@ -143,10 +200,8 @@ bool hs_arena_stash(struct heap *heap, unsigned size_class, struct block *block)
     struct page *stash = &heap->stash[size_class];
     push_block(stash, block);
     heap->stashed[size_class]++;
-    if (!stash->listed) {
-        stash->size_class = (uint8_t)size_class;
+    if (!stash->listed)
         list_push(heap, stash);
-    }
     return true;
 }
 

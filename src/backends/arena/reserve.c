@@ -35,6 +35,24 @@ static struct {
     unsigned cached;
 } space;
 
+/* The secrets of the freed tags and free-list links (arena.h), independent
+ * of each other. */
+static void choose_keys(void)
+{
+    hs_arena_space.tag_key = hs_os_random() | 1;
+    hs_arena_space.link_mask = hs_os_random();
+    uintptr_t m = hs_os_random() | 1;
+    /* Newton's iteration for the inverse modulo 2^64: m is its own inverse
+     * to 3 bits, and each step doubles the bits that are right. */
+    uintptr_t inverse = m;
+    for (int i = 0; i < 5; i++)
+        inverse *= 2 - m * inverse;
+    HS_ASSERT(m * inverse == 1);
+    hs_arena_space.link_multiplier = m;
+    hs_arena_space.link_inverse = inverse;
+    hs_arena_space.link_rotate = 1 + (unsigned)(hs_os_random() % 63);
+}
+
 bool hs_arena_reserve(void)
 {
     size_t size = RESERVATION_SIZE;
@@ -53,7 +71,7 @@ bool hs_arena_reserve(void)
     space.used = used;
     space.segments = segments;
     hs_arena_space.segment_kind = kinds;
-    hs_arena_space.key = hs_os_random() | 1;
+    choose_keys();
     hs_arena_space.base = base;
     __atomic_store_n(&hs_arena_space.size, size, __ATOMIC_RELEASE);
     /* Blocks are not roots for the leak scan, nor are free slices or page

@@ -50,8 +50,10 @@ static struct segment *new_segment(struct heap *heap)
     segment->dirty_slices = fresh ? 0 : ALL_SLICES;
     if (!fresh)
         heap->dirty_slices += SLICES_PER_SEGMENT - 1;
-    for (unsigned i = 0; i < SLICES_PER_SEGMENT; i++)
+    for (unsigned i = 0; i < SLICES_PER_SEGMENT; i++) {
         segment->pages[i] = (struct page){.kind = PAGE_FREE};
+        segment->grid[i] = (struct slice_grid){0};
+    }
     segment->prev = NULL;
     segment->next = heap->segments;
     if (heap->segments)
@@ -115,9 +117,12 @@ void hs_arena_give_slices(struct heap *heap, struct page *page)
 {
     struct segment *segment = (struct segment *)((uintptr_t)page & ~(SEGMENT_SIZE - 1));
     unsigned first = (unsigned)(page - segment->pages);
-    uint64_t run = run_mask(first, page->slices);
-    for (unsigned i = 0; i < page->slices; i++)
+    unsigned slices = page->slices; /* the loop clears the page */
+    uint64_t run = run_mask(first, slices);
+    for (unsigned i = 0; i < slices; i++) {
         segment->pages[first + i] = (struct page){.kind = PAGE_FREE};
+        segment->grid[first + i] = (struct slice_grid){0};
+    }
     if (heap->dirty_slices == 0)
         heap->purge_at_ms = hs_os_now_ms() + PURGE_DELAY_MS;
     segment->free_slices |= run;
