@@ -56,6 +56,14 @@ void hs_os_advise_huge(void *addr, size_t len)
     errno = saved;
 }
 
+bool hs_os_resident(void *addr, size_t len, unsigned char *resident)
+{
+    int saved = errno;
+    int rc = mincore(addr, len, resident);
+    errno = saved;
+    return rc == 0;
+}
+
 bool hs_os_protect(void *addr, size_t len, bool accessible)
 {
     int saved = errno;

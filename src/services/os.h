@@ -23,6 +23,9 @@ void hs_os_discard(void *addr, size_t len);
 /* Asks for transparent huge pages behind a large mapping (fewer TLB misses
  * for tables probed at random); a hint only. */
 void hs_os_advise_huge(void *addr, size_t len);
+/* Which pages of [addr, addr+len) (addr page-aligned, all mapped) are in
+ * memory: bit 0 of resident[i] for page i. False on failure. */
+bool hs_os_resident(void *addr, size_t len, unsigned char *resident);
 bool hs_os_protect(void *addr, size_t len, bool accessible);
 /* Replaces [addr, addr+len) by fresh PROT_NONE pages: the old contents go back
  * to the kernel, with their overcommit charge, and the range stays
