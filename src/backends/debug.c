@@ -563,7 +563,8 @@ static bool place(struct debug_block *b, size_t align, bool zero)
 }
 
 /* Out of memory, the quarantine gives its blocks back and the allocation
- * is tried once more. */
+ * is tried once more; unless it holds less than the block needs, as for a
+ * request larger than memory. */
 static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
     struct debug_block b = {
@@ -574,6 +575,8 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
     };
     if (place(&b, align, zero))
         return (void *)b.ptr;
+    if (__atomic_load_n(&quarantined_bytes, __ATOMIC_RELAXED) < size)
+        return NULL;
     if (!b.alloc_stack)
         b.alloc_stack = capture();
     if (empty_quarantine(call_of(kind, false), b.alloc_stack) && place(&b, align, zero))

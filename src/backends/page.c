@@ -214,13 +214,14 @@ static bool map_guarded(struct page_block *b, size_t align)
 
 /* When the kernel refuses the mapping (out of memory, or of address space
  * under ulimit -v), the quarantine gives its address space back and the
- * mapping is asked for once more. */
+ * mapping is asked for once more; unless the quarantine holds less than
+ * the block needs, as for a request larger than memory. */
 static bool place_guarded(struct page_block *b, size_t align)
 {
     if (!room_for_guarded_block())
         return false;
     bool ok = map_guarded(b, align);
-    if (!ok && page.ring_count > 0) {
+    if (!ok && page.ring_count > 0 && page.quarantined_bytes >= b->size) {
         while (page.ring_count > 0)
             evict_oldest();
         ok = map_guarded(b, align);

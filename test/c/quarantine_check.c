@@ -4,6 +4,9 @@
  *           main: only the check at exit can find the write.
  *   check   the same, then heapshim_check() twice; prints "check=N" and
  *           "check_again=N" (the damage is reported once).
+ *   probe   the same as exit, then asks for 2^46 bytes, more than
+ *           memory: prints "refused" or "got" (which must not empty the
+ *           quarantine: the write is still found at exit).
  *   big     frees an 8 MiB block and writes 5 bytes near its start and 10
  *           in its middle, then heapshim_check(); prints "check=N". Then
  *           frees a 512 MiB block it never touched and checks again,
@@ -65,6 +68,11 @@ int main(int argc, char **argv)
         write_after_free(100);
         return 0;
     }
+    if (strcmp(mode, "probe") == 0) {
+        write_after_free(100);
+        puts(malloc((size_t)1 << 46) ? "got" : "refused");
+        return 0;
+    }
     if (strcmp(mode, "check") == 0) {
         write_after_free(100);
         printf("check=%ld\n", heapshim_check()); /* SITE checked */
@@ -75,6 +83,6 @@ int main(int argc, char **argv)
         big();
         return 0;
     }
-    fprintf(stderr, "usage: quarantine_check exit | check | big\n");
+    fprintf(stderr, "usage: quarantine_check exit | probe | check | big\n");
     return 64;
 }
