@@ -84,12 +84,15 @@ bool hs_os_decommit(void *addr, size_t len)
  * pages are not MAP_NORESERVE), and when the overcommit check refuses, it
  * fails leaving the range reserved, where a MAP_FIXED mapping may first
  * have unmapped it (kernels before 6.12), leaving a hole another mmap could
- * take. */
+ * take. Over several mappings mprotect may fail part way: what it changed
+ * is reserved again. */
 bool hs_os_commit(void *addr, size_t len)
 {
     int saved = errno;
     int rc = mprotect(addr, len, PROT_READ | PROT_WRITE);
     errno = saved;
+    if (rc != 0)
+        hs_os_decommit(addr, len);
     return rc == 0;
 }
 
