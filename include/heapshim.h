@@ -142,10 +142,12 @@ static inline int heapshim_ignore_end(void)
     return __heapshim_ignore_end ? __heapshim_ignore_end() : HEAPSHIM_NOT_LOADED;
 }
 
-/* Checks every live block's redzones now and returns how many blocks are
+/* Checks every live block's redzones now, and every freed block still in
+ * the quarantine for writes after free, and returns how many blocks are
  * damaged; each is reported as a heap error (which aborts the process under
- * HEAPSHIM_ON_ERROR=abort, the default). HEAPSHIM_UNSUPPORTED under
- * backends without redzones (page: its guards fault at once instead). */
+ * HEAPSHIM_ON_ERROR=abort, the default), once. The exit report makes the
+ * same check. HEAPSHIM_UNSUPPORTED under backends without redzones (page:
+ * its guards fault at once instead). */
 static inline long heapshim_check(void)
 {
     return __heapshim_check ? __heapshim_check() : (long)HEAPSHIM_NOT_LOADED;

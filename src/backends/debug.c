@@ -13,8 +13,16 @@
  * exit, so an overflow or underflow is reported with the number of bytes
  * written. Fresh memory from malloc is filled with a non-zero pattern. Freed
  * blocks are filled with another pattern and held in a quarantine bounded in
- * bytes (HEAPSHIM_QUARANTINE); when one leaves it the pattern is checked, so
- * a write after free is reported with the allocation and free stacks.
+ * bytes (HEAPSHIM_QUARANTINE); the pattern is checked when one leaves it,
+ * at exit and by heapshim_check(), so a write after free is reported with
+ * the allocation and free stacks.
+ *
+ * A block of more than SPLIT_MIN bytes is patterned only within EDGE bytes
+ * of its ends: the whole pages between, its middle, are left as they are
+ * when it is allocated and given back to the kernel when it is freed (they
+ * then read as zeros), so a huge block costs no page faults it did not ask
+ * for. A write after free into the middle is a page that came back into
+ * memory holding something other than zeros.
  *
  * Records live out of band, in block tables sharded by address, each with
  * its own lock, so a corrupted heap cannot corrupt them and threads do not
@@ -54,6 +62,8 @@
 #define POOLS 8
 #define MAPPED 0xff          /* pool number of a slot mapped on its own */
 #define DEFAULT_QUARANTINE ((size_t)16 << 20)
+#define SPLIT_MIN ((size_t)1 << 20)
+#define EDGE ((size_t)64 << 10)
 #define QUARANTINE_SLOTS ((size_t)1 << 17)
 
 enum state { LIVE, FREED };
@@ -230,8 +240,55 @@ static void fill_zones(const struct debug_block *b)
     fill(b->ptr + b->size, FILL_RIGHT, right_zone_end(b) - (b->ptr + b->size));
 }
 
-/* How many bytes of [start, end) differ from fill: whole words first, the
- * byte count only where a word differs. */
+/* The middle of a block: whole pages, empty unless the block is larger
+ * than SPLIT_MIN (always a mapping of its own, then). */
+struct middle {
+    uintptr_t start, end;
+};
+
+static struct middle middle_of(uintptr_t ptr, size_t size)
+{
+    uintptr_t end = ptr + size;
+    if (size <= SPLIT_MIN)
+        return (struct middle){end, end};
+    size_t page = hs_os_page_size();
+    return (struct middle){align_up(ptr + EDGE, page), (end - EDGE) & ~(uintptr_t)(page - 1)};
+}
+
+/* Fills what [start, end) has outside the middle m. */
+static void fill_around(uintptr_t start, uintptr_t end, unsigned char byte, struct middle m)
+{
+    uintptr_t before = end < m.start ? end : m.start, after = start > m.end ? start : m.end;
+    if (start < before)
+        fill(start, byte, before - start);
+    if (after < end)
+        fill(after, byte, end - after);
+}
+
+/* A block's contents when it is handed out: zeros for calloc (zeroed: the
+ * slot reads as zeros already), else the fresh pattern. */
+static void fill_fresh(const struct debug_block *b, bool zero, bool zeroed)
+{
+    if (zero && zeroed)
+        return;
+    struct middle m = middle_of(b->ptr, b->size);
+    fill_around(b->ptr, b->ptr + b->size, zero ? 0 : FILL_FRESH, m);
+    if (zero && m.end > m.start)
+        hs_os_discard((void *)m.start, m.end - m.start);
+}
+
+/* A freed block's contents: the freed pattern, and a middle given back. */
+static void fill_freed(const struct debug_block *b)
+{
+    struct middle m = middle_of(b->ptr, b->size);
+    fill_around(b->ptr, b->ptr + b->size, FILL_FREED, m);
+    if (m.end > m.start)
+        hs_os_discard((void *)m.start, m.end - m.start);
+}
+
+/* How many bytes of [start, end) differ from fill: 64 bytes at a time
+ * (one test for eight words), then whole words, the byte count only where
+ * they differ. */
 static size_t damaged_bytes(uintptr_t start, uintptr_t end, unsigned char fill)
 {
     uint64_t pattern = 0x0101010101010101ull * fill;
@@ -239,6 +296,15 @@ static size_t damaged_bytes(uintptr_t start, uintptr_t end, unsigned char fill)
     uintptr_t p = start;
     for (; p < end && (p & 7); p++)
         damaged += *(const unsigned char *)p != fill;
+    for (; p + 64 <= end; p += 64) {
+        uint64_t differ = 0, word;
+        for (int i = 0; i < 8; i++) {
+            memcpy(&word, (const void *)(p + 8 * i), 8);
+            differ |= word ^ pattern;
+        }
+        for (int i = 0; differ && i < 64; i++)
+            damaged += ((const unsigned char *)p)[i] != fill;
+    }
     for (; p + 8 <= end; p += 8) {
         uint64_t word;
         memcpy(&word, (const void *)p, 8);
@@ -249,6 +315,41 @@ static size_t damaged_bytes(uintptr_t start, uintptr_t end, unsigned char fill)
     for (; p < end; p++)
         damaged += *(const unsigned char *)p != fill;
     return damaged;
+}
+
+/* The bytes of a discarded middle [start, end) that are not zero, read
+ * only in the pages a write (or a read) brought back into memory. */
+static size_t written_in_middle(uintptr_t start, uintptr_t end)
+{
+    size_t page = hs_os_page_size(), written = 0;
+    unsigned char resident[512];
+    for (uintptr_t p = start; p < end; p += sizeof resident * page) {
+        size_t pages = (end - p) / page < sizeof resident ? (end - p) / page : sizeof resident;
+        bool known = hs_os_resident((void *)p, pages * page, resident);
+        for (size_t i = 0; i < pages; i++)
+            if (!known || (resident[i] & 1))
+                written += damaged_bytes(p + i * page, p + (i + 1) * page, 0);
+    }
+    return written;
+}
+
+/* How many bytes of a freed block were written since it was freed. */
+static size_t written_after_free(const struct debug_block *b)
+{
+    struct middle m = middle_of(b->ptr, b->size);
+    return damaged_bytes(b->ptr, m.start, FILL_FREED) +
+           damaged_bytes(m.end, b->ptr + b->size, FILL_FREED) + written_in_middle(m.start, m.end);
+}
+
+/* Reports a write after free into a quarantined block, b a copy, found by
+ * `call` (whose stack is `stack`); lock not held. */
+static void report_written_after_free(const struct debug_block *b, size_t written,
+                                      const char *call, const struct hs_stack *stack)
+{
+    struct hs_error e = {.kind = HS_ERR_USE_AFTER_FREE, .address = b->ptr, .call = call,
+                         .stack = stack, .thread = hs_thread_number(), .distance = written};
+    describe(&e, b);
+    hs_heap_error(&e);
 }
 
 /* Reports a block's damaged redzones; lock not held, b a copy. Returns the
@@ -283,8 +384,9 @@ static int check_redzones(const struct debug_block *b, const char *call,
  * live blocks only, and eviction reads the ring in order instead of
  * searching the table. The rings are interleaved, position by position
  * (one page holds a position of every shard's), so a process that frees
- * little touches a page or two of them, not a page per shard; and they are
- * mapped at the first free, not at start. */
+ * little touches a page or two of them, not a page per shard. They are
+ * mapped at start (or, failing that, at a later free), so that a free does
+ * not need memory that may be gone by then. */
 static struct debug_block *all_rings; /* atomic; RING_SLOTS per shard */
 
 static inline struct debug_block *ring_slot(struct debug_block *rings, const struct shard *s,
@@ -336,17 +438,15 @@ static void evict_oldest(struct shard *s, struct debug_block *out)
     hs_counter_add(&quarantined_bytes, -held_bytes(out));
 }
 
-/* A block out of the quarantine: a changed byte of its freed pattern is a
- * write after free; then its slot is reused. No lock held. */
-static void release_evicted(const struct debug_block *b)
+/* A block out of the quarantine, taken out by `call` (whose stack is
+ * `stack`): a changed byte of its freed pattern is a write after free; then
+ * its slot is reused. No lock held. */
+static void release_evicted(const struct debug_block *b, const char *call,
+                            const struct hs_stack *stack)
 {
-    size_t written = damaged_bytes(b->ptr, b->ptr + b->size, FILL_FREED);
-    if (written) {
-        struct hs_error e = {.kind = HS_ERR_USE_AFTER_FREE, .address = b->ptr,
-                             .call = "free", .distance = written};
-        describe(&e, b);
-        hs_heap_error(&e);
-    }
+    size_t written = written_after_free(b);
+    if (written)
+        report_written_after_free(b, written, call, stack);
     put_slot(b);
 }
 
@@ -368,8 +468,9 @@ static void prefetch_next_eviction(void)
 /* Moves a freed block (marked FREED in the table) from the table into its
  * shard's quarantine, then evicts from the shards in turn while the
  * quarantine is over its bound; what leaves is released with no lock
- * held. */
-static void enter_quarantine(const struct debug_block *freed)
+ * held. call and stack: the free's. */
+static void enter_quarantine(const struct debug_block *freed, const char *call,
+                             const struct hs_stack *stack)
 {
     struct debug_block evicted[EVICT_MAX];
     size_t evicted_count = 0;
@@ -398,12 +499,72 @@ static void enter_quarantine(const struct debug_block *freed)
         hs_lock_release(&victim->lock);
     }
     for (size_t i = 0; i < evicted_count; i++)
-        release_evicted(&evicted[i]);
+        release_evicted(&evicted[i], call, stack);
     prefetch_next_eviction();
+}
+
+/* Releases every quarantined block, for an allocation that found no
+ * memory (call and stack: its own). Returns whether there was any. */
+static bool empty_quarantine(const char *call, const struct hs_stack *stack)
+{
+    bool any = false;
+    for (int i = 0; i < SHARDS; i++) {
+        struct shard *s = &shards[i];
+        size_t count;
+        do {
+            struct debug_block evicted[EVICT_MAX];
+            hs_lock_acquire(&s->lock);
+            for (count = 0; count < EVICT_MAX && s->count > 0; count++)
+                evict_oldest(s, &evicted[count]);
+            hs_lock_release(&s->lock);
+            for (size_t k = 0; k < count; k++)
+                release_evicted(&evicted[k], call, stack);
+            any = any || count > 0;
+        } while (count == EVICT_MAX);
+    }
+    return any;
 }
 
 /* ---- the interface ---- */
 
+/* The call that made a block of this kind, or that releases one. */
+static const char *call_of(enum hs_alloc_kind kind, bool release)
+{
+    static const char *const names[2][3] = {{"malloc", "new", "new[]"},
+                                            {"free", "delete", "delete[]"}};
+    return names[release][kind];
+}
+
+/* Places *b (its size set) in a slot, with its allocation stack unless it
+ * has one, and records it; false, nothing held, when there is no memory
+ * for either. */
+static bool place(struct debug_block *b, size_t align, bool zero)
+{
+    size_t need = REDZONE + (align - HS_MIN_ALIGN) + b->size + REDZONE;
+    bool zeroed;
+    if (!get_slot(b, need, &zeroed))
+        return false;
+    b->ptr = align_up(b->slot + REDZONE, align);
+    struct shard *s = shard_of(b->ptr);
+    hs_table_prefetch(&s->blocks, b->ptr); /* on its way while the stack is walked */
+    if (!b->alloc_stack)
+        b->alloc_stack = capture();
+    fill_fresh(b, zero, zeroed);
+    fill_zones(b);
+
+    hs_lock_acquire(&s->lock);
+    struct debug_block *entry = hs_table_insert(&s->blocks, b->ptr);
+    if (entry)
+        *entry = *b;
+    hs_lock_release(&s->lock);
+    if (!entry)
+        put_slot(b);
+    return entry != NULL;
+}
+
+/* Out of memory, the quarantine gives its blocks back and the allocation
+ * is tried once more; unless it holds less than the block needs, as for a
+ * request larger than memory. */
 static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
     struct debug_block b = {
@@ -412,30 +573,15 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
         .kind = (uint8_t)kind,
         .state = LIVE,
     };
-    size_t need = REDZONE + (align - HS_MIN_ALIGN) + size + REDZONE;
-    bool zeroed;
-    if (!get_slot(&b, need, &zeroed))
+    if (place(&b, align, zero))
+        return (void *)b.ptr;
+    if (__atomic_load_n(&quarantined_bytes, __ATOMIC_RELAXED) < size)
         return NULL;
-    b.ptr = align_up(b.slot + REDZONE, align);
-    struct shard *s = shard_of(b.ptr);
-    hs_table_prefetch(&s->blocks, b.ptr); /* on its way while the stack is walked */
-    b.alloc_stack = capture();
-    if (!zero)
-        fill(b.ptr, FILL_FRESH, size);
-    else if (!zeroed)
-        fill(b.ptr, 0, size);
-    fill_zones(&b);
-
-    hs_lock_acquire(&s->lock);
-    struct debug_block *entry = hs_table_insert(&s->blocks, b.ptr);
-    if (entry)
-        *entry = b;
-    hs_lock_release(&s->lock);
-    if (!entry) {
-        put_slot(&b);
-        return NULL;
-    }
-    return (void *)b.ptr;
+    if (!b.alloc_stack)
+        b.alloc_stack = capture();
+    if (empty_quarantine(call_of(kind, false), b.alloc_stack) && place(&b, align, zero))
+        return (void *)b.ptr;
+    return NULL;
 }
 
 /* Any block, live or quarantined, whose slot holds addr (an interior
@@ -494,11 +640,6 @@ static void debug_report_invalid(void *ptr, const char *call)
     report_bad_pointer(ptr, call, false, capture());
 }
 
-static const char *release_call(enum hs_alloc_kind kind)
-{
-    return kind == HS_KIND_NEW ? "delete" : kind == HS_KIND_NEW_ARRAY ? "delete[]" : "free";
-}
-
 static void debug_free(void *ptr, enum hs_alloc_kind kind)
 {
     struct shard *s = shard_of((uintptr_t)ptr);
@@ -508,7 +649,7 @@ static void debug_free(void *ptr, enum hs_alloc_kind kind)
     struct debug_block *found = hs_table_find(&s->blocks, (uintptr_t)ptr);
     if (!found || found->state != LIVE) {
         hs_lock_release(&s->lock);
-        report_bad_pointer(ptr, release_call(kind), true, stack);
+        report_bad_pointer(ptr, call_of(kind, true), true, stack);
         return;
     }
     found->state = FREED;
@@ -519,15 +660,15 @@ static void debug_free(void *ptr, enum hs_alloc_kind kind)
 
     if (b.kind != kind) {
         struct hs_error e = {.kind = HS_ERR_MISMATCHED_FREE, .address = b.ptr,
-                             .call = release_call(kind), .stack = stack,
+                             .call = call_of(kind, true), .stack = stack,
                              .thread = b.free_thread, .released_as = kind};
         describe(&e, &b);
         e.block_freed = false;
         hs_heap_error(&e);
     }
-    check_redzones(&b, release_call(kind), stack);
-    fill(b.ptr, FILL_FREED, b.size);
-    enter_quarantine(&b);
+    check_redzones(&b, call_of(kind, true), stack);
+    fill_freed(&b);
+    enter_quarantine(&b, call_of(kind, true), stack);
 }
 
 static size_t debug_usable_size(const void *ptr)
@@ -551,7 +692,8 @@ static bool debug_resize(void *ptr, size_t new_size)
     if (b && b->state == LIVE && new_size <= slot_end(b) - b->ptr - REDZONE &&
         damaged_bytes(b->ptr + b->size, right_zone_end(b), FILL_RIGHT) == 0) {
         if (new_size > b->size)
-            fill(b->ptr + b->size, FILL_FRESH, new_size - b->size);
+            fill_around(b->ptr + b->size, b->ptr + new_size, FILL_FRESH,
+                        middle_of(b->ptr, new_size));
         b->size = new_size;
         fill_zones(b);
         done = true;
@@ -615,9 +757,48 @@ static void repair_zones(uintptr_t ptr)
     hs_lock_release(&s->lock);
 }
 
+/* Refills the freed pattern of a quarantined block whose damage was
+ * reported, so that the same writes are not reported again when it leaves
+ * the quarantine or at exit. */
+static void repair_freed(uintptr_t ptr)
+{
+    struct shard *s = shard_of(ptr);
+    hs_lock_acquire(&s->lock);
+    const struct debug_block *b = quarantined(s, ptr);
+    if (b)
+        fill_freed(b);
+    hs_lock_release(&s->lock);
+}
+
+/* Checks the freed pattern of every quarantined block, one shard at a
+ * time, as check_live does the redzones. stack: the check's. */
+static size_t check_quarantine(const struct hs_stack *stack)
+{
+    struct debug_block *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
+    size_t damaged = 0;
+    for (int i = 0; rings && i < SHARDS; i++) {
+        struct shard *s = &shards[i];
+        struct debug_block bad[32];
+        size_t written[32], bad_count = 0;
+        hs_lock_acquire(&s->lock);
+        for (size_t k = 0; k < s->count && bad_count < 32; k++) {
+            const struct debug_block *b = ring_slot(rings, s, s->head + k);
+            if ((written[bad_count] = written_after_free(b)) > 0)
+                bad[bad_count++] = *b;
+        }
+        hs_lock_release(&s->lock);
+        for (size_t k = 0; k < bad_count; k++) {
+            report_written_after_free(&bad[k], written[k], "check", stack);
+            repair_freed(bad[k].ptr);
+        }
+        damaged += bad_count;
+    }
+    return damaged;
+}
+
 /* Checks the live blocks of one shard at a time, copying out the damaged
- * ones so they can be reported with no lock held. */
-static size_t debug_check_all(void)
+ * ones so they can be reported with no lock held. stack: the check's. */
+static size_t check_live(const struct hs_stack *stack)
 {
     size_t damaged = 0;
     struct debug_block bad[32];
@@ -632,13 +813,21 @@ static size_t debug_check_all(void)
                 bad[bad_count++] = *b;
         hs_lock_release(&s->lock);
         for (size_t k = 0; k < bad_count; k++) {
-            if (check_redzones(&bad[k], "check", NULL) > 0) {
+            if (check_redzones(&bad[k], "check", stack) > 0) {
                 damaged++;
                 repair_zones(bad[k].ptr);
             }
         }
     }
     return damaged;
+}
+
+/* heapshim_check() and the exit: the redzones of the live blocks, and the
+ * freed pattern of the quarantined ones. */
+static size_t debug_check_all(void)
+{
+    const struct hs_stack *stack = capture();
+    return check_live(stack) + check_quarantine(stack);
 }
 
 static void debug_facts(struct hs_backend_facts *out)
@@ -683,6 +872,8 @@ static void debug_init(void)
     for (int i = 0; i < SHARDS; i++)
         shards[i].blocks = (struct hs_table)HS_TABLE_INIT(struct debug_block);
     quarantine_limit = hs_config.quarantine == SIZE_MAX ? DEFAULT_QUARANTINE : hs_config.quarantine;
+    if (quarantine_limit)
+        the_rings();
 }
 
 const struct hs_backend hs_debug_backend = {

@@ -12,7 +12,10 @@
  *
  * Freed blocks are replaced by PROT_NONE pages (their memory goes back to the
  * kernel) and kept in a FIFO quarantine, bounded in bytes and in count, so a
- * use after free faults and a double free is recognised.
+ * use after free faults and a double free is recognised. The quarantine
+ * still holds address space: when a mapping is refused, it is emptied and
+ * the mapping asked for again, so a program that ran out of memory and
+ * freed its blocks gets them back.
  *
  * Each guarded block costs the kernel two memory maps and a quarantined one
  * costs one, out of vm.max_map_count for the whole process. The backend keeps
@@ -203,12 +206,26 @@ static bool map_guard_before(struct page_block *b, size_t align)
     return true;
 }
 
+static bool map_guarded(struct page_block *b, size_t align)
+{
+    return hs_config.page_guard == HS_GUARD_AFTER ? map_guard_after(b, align)
+                                                  : map_guard_before(b, align);
+}
+
+/* When the kernel refuses the mapping (out of memory, or of address space
+ * under ulimit -v), the quarantine gives its address space back and the
+ * mapping is asked for once more; unless the quarantine holds less than
+ * the block needs, as for a request larger than memory. */
 static bool place_guarded(struct page_block *b, size_t align)
 {
     if (!room_for_guarded_block())
         return false;
-    bool ok = hs_config.page_guard == HS_GUARD_AFTER ? map_guard_after(b, align)
-                                                      : map_guard_before(b, align);
+    bool ok = map_guarded(b, align);
+    if (!ok && page.ring_count > 0 && page.quarantined_bytes >= b->size) {
+        while (page.ring_count > 0)
+            evict_oldest();
+        ok = map_guarded(b, align);
+    }
     if (ok) {
         b->placement = GUARDED;
         page.maps_used += 2;

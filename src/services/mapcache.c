@@ -29,6 +29,21 @@ size_t hs_mapcache_length(size_t need)
     return (len + page - 1) & ~(page - 1);
 }
 
+/* Unmaps every cached mapping, for a request the kernel refused; returns
+ * whether there was any. */
+static bool drop_all(void)
+{
+    struct mapping dropped[ENTRIES];
+    hs_lock_acquire(&lock);
+    size_t n = count;
+    memcpy(dropped, cached, n * sizeof *cached);
+    count = bytes = 0;
+    hs_lock_release(&lock);
+    for (size_t i = 0; i < n; i++)
+        hs_region_unmap(dropped[i].p, dropped[i].len);
+    return n > 0;
+}
+
 void *hs_mapcache_get(size_t len, bool *zeroed)
 {
     hs_lock_acquire(&lock);
@@ -45,6 +60,8 @@ void *hs_mapcache_get(size_t len, bool *zeroed)
     }
     hs_lock_release(&lock);
     void *p = hs_region_map(len);
+    if (!p && drop_all())
+        p = hs_region_map(len);
     if (p && len >= HUGE_PAGE)
         hs_os_advise_huge(p, len);
     *zeroed = true;

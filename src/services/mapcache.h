@@ -13,7 +13,9 @@
 /* The length of the mapping that holds `need` bytes. */
 size_t hs_mapcache_length(size_t need);
 /* A mapping of len bytes (from hs_mapcache_length); *zeroed says whether
- * it reads as zeros. NULL when the kernel gives no more memory. */
+ * it reads as zeros. When the kernel refuses a new mapping, the cached ones
+ * go back to it and the mapping is asked for once more; NULL if it is
+ * still refused. */
 void *hs_mapcache_get(size_t len, bool *zeroed);
 /* Gives a mapping back: kept for reuse, or unmapped. */
 void hs_mapcache_put(void *p, size_t len);

@@ -25,11 +25,14 @@ size_t hs_os_page_size(void)
     return page;
 }
 
+/* Never MAP_NORESERVE: that flag takes a mapping out of the kernel's
+ * overcommit accounting, for good (a later mprotect to writable is not
+ * charged either). */
 void *hs_os_map(size_t len, bool prot_none)
 {
     int saved = errno;
     int prot = prot_none ? PROT_NONE : PROT_READ | PROT_WRITE;
-    void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     errno = saved;
     return p == MAP_FAILED ? NULL : p;
 }
@@ -56,6 +59,14 @@ void hs_os_advise_huge(void *addr, size_t len)
     errno = saved;
 }
 
+bool hs_os_resident(void *addr, size_t len, unsigned char *resident)
+{
+    int saved = errno;
+    int rc = mincore(addr, len, resident);
+    errno = saved;
+    return rc == 0;
+}
+
 bool hs_os_protect(void *addr, size_t len, bool accessible)
 {
     int saved = errno;
@@ -67,19 +78,25 @@ bool hs_os_protect(void *addr, size_t len, bool accessible)
 bool hs_os_decommit(void *addr, size_t len)
 {
     int saved = errno;
-    void *p = mmap(addr, len, PROT_NONE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    void *p = mmap(addr, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     errno = saved;
     return p == addr;
 }
 
+/* mprotect, not a mapping over the range: it is charged (the reservation's
+ * pages are not MAP_NORESERVE), and when the overcommit check refuses, it
+ * fails leaving the range reserved, where a MAP_FIXED mapping may first
+ * have unmapped it (kernels before 6.12), leaving a hole another mmap could
+ * take. Over several mappings mprotect may fail part way: what it changed
+ * is reserved again. */
 bool hs_os_commit(void *addr, size_t len)
 {
     int saved = errno;
-    void *p = mmap(addr, len, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    int rc = mprotect(addr, len, PROT_READ | PROT_WRITE);
     errno = saved;
-    return p == addr;
+    if (rc != 0)
+        hs_os_decommit(addr, len);
+    return rc == 0;
 }
 
 void *hs_os_remap_to(void *addr, size_t old_len, size_t new_len, void *dest)

@@ -12,7 +12,10 @@
 size_t hs_os_page_size(void);
 
 /* Anonymous private mapping of len bytes, readable and writable unless
- * prot_none. Returns NULL on failure. */
+ * prot_none. Returns NULL on failure. Writable memory is charged against
+ * the kernel's overcommit policy, as glibc's is: a request the kernel
+ * would refuse glibc (vm.overcommit_memory) fails here too. A prot_none
+ * mapping is charged only as its pages are committed. */
 void *hs_os_map(size_t len, bool prot_none);
 bool hs_os_unmap(void *addr, size_t len);
 /* Drops the pages' contents (they read as zeros after). */
@@ -20,12 +23,19 @@ void hs_os_discard(void *addr, size_t len);
 /* Asks for transparent huge pages behind a large mapping (fewer TLB misses
  * for tables probed at random); a hint only. */
 void hs_os_advise_huge(void *addr, size_t len);
+/* Which pages of [addr, addr+len) (addr page-aligned, all mapped) are in
+ * memory: bit 0 of resident[i] for page i. False on failure. */
+bool hs_os_resident(void *addr, size_t len, unsigned char *resident);
 bool hs_os_protect(void *addr, size_t len, bool accessible);
 /* Replaces [addr, addr+len) by fresh PROT_NONE pages: the old contents go back
- * to the kernel and the range stays reserved, in one system call. */
+ * to the kernel, with their overcommit charge, and the range stays
+ * reserved, in one system call. */
 bool hs_os_decommit(void *addr, size_t len);
 /* Makes [addr, addr+len), part of a reservation, readable and writable,
- * zero-filled, in place. */
+ * in place, charging it to the overcommit policy; false (the range left
+ * reserved) when the kernel refuses. The range must be fresh (from
+ * hs_os_map(len, true) or hs_os_decommit, not written since): it then reads
+ * as zeros. */
 bool hs_os_commit(void *addr, size_t len);
 /* mremap that moves the mapping to dest, which it replaces; NULL on
  * failure. */

@@ -4,7 +4,9 @@
  * exhaust the kernel's map count. Freed blocks wait on a stack per class
  * kept out of band, so reusing one reads nothing from the block itself (a
  * cache miss saved, and nothing a stray write into freed memory can
- * corrupt). Not thread-safe: the owner locks. */
+ * corrupt). A stack has room for every block of its class before the block
+ * is handed out, so a free never needs memory, and never loses a block when
+ * memory has run out. Not thread-safe: the owner locks. */
 #ifndef HS_POOL_H
 #define HS_POOL_H
 
@@ -15,6 +17,7 @@
 struct hs_free_stack {
     void **blocks;
     size_t count, capacity;
+    size_t carved;        /* blocks of the class ever cut from chunks */
 };
 
 struct hs_pool {
@@ -26,7 +29,7 @@ struct hs_pool {
 /* size: 1 to HS_CLASS_MAX_SIZE; blocks are 16-byte aligned. NULL when the
  * kernel gives no more memory. */
 void *hs_pool_alloc(struct hs_pool *pool, size_t size);
-/* size: as given to hs_pool_alloc for this block. */
+/* size: as given to hs_pool_alloc for this block. Needs no memory. */
 void hs_pool_free(struct hs_pool *pool, void *block, size_t size);
 
 #endif

@@ -110,8 +110,9 @@ static void headline(struct hs_writer *w, const struct hs_error *e)
             fault_line(w, e, "into the");
         else
             hs_printf(w, "heapshim: ERROR: %s: %zu byte(s) of the freed %zu-byte block at %p were "
-                      "written after it was freed\n", kind, e->distance, b->size,
-                      (void *)b->address);
+                      "written after it was freed, at some time between its free and the %s "
+                      "that found them (first stack below)\n", kind, e->distance, b->size,
+                      (void *)b->address, e->call);
         return;
     case HS_ERR_MISMATCHED_FREE:
         hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a block allocated by %s\n", kind, e->call,
