@@ -29,6 +29,11 @@ void *hs_os_map(size_t len, bool prot_none)
     int saved = errno;
     int prot = prot_none ? PROT_NONE : PROT_READ | PROT_WRITE;
     void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /* A reservation holds nothing yet. gdb's gcore writes out every mapping
+     * not marked VM_DONTDUMP, inaccessible or not (the kernel's own dumps
+     * skip untouched pages): the arena's 4 TiB made a 4 TiB core. */
+    if (p != MAP_FAILED && prot_none)
+        madvise(p, len, MADV_DONTDUMP);
     errno = saved;
     return p == MAP_FAILED ? NULL : p;
 }
@@ -77,6 +82,10 @@ bool hs_os_commit(void *addr, size_t len)
     int saved = errno;
     void *p = mmap(addr, len, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+    /* Out of core dumps as part of the reservation, in them from now on
+     * however the range was made accessible. */
+    if (p == addr)
+        madvise(addr, len, MADV_DODUMP);
     errno = saved;
     return p == addr;
 }

@@ -12,7 +12,8 @@
 size_t hs_os_page_size(void);
 
 /* Anonymous private mapping of len bytes, readable and writable unless
- * prot_none. Returns NULL on failure. */
+ * prot_none: then a reservation, left out of core dumps (gcore's too) until
+ * committed. Returns NULL on failure. */
 void *hs_os_map(size_t len, bool prot_none);
 bool hs_os_unmap(void *addr, size_t len);
 /* Drops the pages' contents (they read as zeros after). */
@@ -25,7 +26,7 @@ bool hs_os_protect(void *addr, size_t len, bool accessible);
  * to the kernel and the range stays reserved, in one system call. */
 bool hs_os_decommit(void *addr, size_t len);
 /* Makes [addr, addr+len), part of a reservation, readable and writable,
- * zero-filled, in place. */
+ * zero-filled, in place, and part of core dumps. */
 bool hs_os_commit(void *addr, size_t len);
 /* mremap that moves the mapping to dest, which it replaces; NULL on
  * failure. */
