@@ -10,11 +10,11 @@
  * never asked the size of something it cannot have returned. glibc's own
  * fork handling keeps its arenas consistent across fork(). */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <string.h>
 
 #include "../backend.h"
 #include "../services/check.h"
+#include "../services/object_symbol.h"
 #include "../services/report.h"
 #include "../services/thread.h"
 
@@ -24,19 +24,20 @@ extern void *__libc_memalign(size_t align, size_t size);
 extern void *__libc_realloc(void *ptr, size_t size);
 extern void __libc_free(void *ptr);
 
-/* glibc exports these two only under the names the shim takes over: they
- * are looked up past the shim when first needed. dlsym allocates nothing
- * when the symbol is found. */
+/* glibc exports these two only under the names the shim takes over, so they
+ * are looked up in glibc itself: the object that defines __libc_malloc. Not
+ * "the next definition after the shim" (RTLD_NEXT): a program linked with
+ * another allocator (Debian's redis links libjemalloc) has that allocator's
+ * malloc_usable_size next, and it must never be asked about glibc's blocks.
+ * The lookup allocates nothing (dlopen would, through the wrappers). */
 static size_t (*glibc_usable_size)(void *ptr);
 static int (*glibc_trim)(size_t pad);
 
-static void *next_symbol(void **cache, const char *name)
+static void *glibc_symbol(void **cache, const char *name)
 {
     void *f = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
     if (!f) {
-        bool in_shim = hs_thread_call_out();
-        f = dlsym(RTLD_NEXT, name);
-        hs_thread_call_back(in_shim);
+        f = hs_object_symbol((const void *)__libc_malloc, name);
         HS_ASSERT(f != NULL);
         __atomic_store_n(cache, f, __ATOMIC_RELEASE);
     }
@@ -71,7 +72,7 @@ static size_t libc_usable_size(const void *ptr)
 {
     if ((uintptr_t)ptr % HS_MIN_ALIGN)
         return HS_NOT_LIVE;
-    size_t (*usable)(void *) = next_symbol((void **)&glibc_usable_size, "malloc_usable_size");
+    size_t (*usable)(void *) = glibc_symbol((void **)&glibc_usable_size, "malloc_usable_size");
     return usable((void *)ptr);
 }
 
@@ -94,7 +95,7 @@ static void libc_for_each_block(hs_block_visitor *visit, void *ctx)
 
 static bool libc_trim(void)
 {
-    int (*trim)(size_t) = next_symbol((void **)&glibc_trim, "malloc_trim");
+    int (*trim)(size_t) = glibc_symbol((void **)&glibc_trim, "malloc_trim");
     return trim(0) != 0;
 }
 

@@ -33,6 +33,11 @@ void *hs_os_map(size_t len, bool prot_none)
     int saved = errno;
     int prot = prot_none ? PROT_NONE : PROT_READ | PROT_WRITE;
     void *p = mmap(NULL, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    /* A reservation holds nothing yet. gdb's gcore writes out every mapping
+     * not marked VM_DONTDUMP, inaccessible or not (the kernel's own dumps
+     * skip untouched pages): the arena's 4 TiB made a 4 TiB core. */
+    if (p != MAP_FAILED && prot_none)
+        madvise(p, len, MADV_DONTDUMP);
     errno = saved;
     return p == MAP_FAILED ? NULL : p;
 }
@@ -93,6 +98,9 @@ bool hs_os_commit(void *addr, size_t len)
 {
     int saved = errno;
     int rc = mprotect(addr, len, PROT_READ | PROT_WRITE);
+    /* Out of core dumps as part of the reservation, in them from now on. */
+    if (rc == 0)
+        madvise(addr, len, MADV_DODUMP);
     errno = saved;
     if (rc != 0)
         hs_os_decommit(addr, len);

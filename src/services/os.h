@@ -12,7 +12,8 @@
 size_t hs_os_page_size(void);
 
 /* Anonymous private mapping of len bytes, readable and writable unless
- * prot_none. Returns NULL on failure. Writable memory is charged against
+ * prot_none: then a reservation, left out of core dumps (gcore's too) until
+ * committed. Returns NULL on failure. Writable memory is charged against
  * the kernel's overcommit policy, as glibc's is: a request the kernel
  * would refuse glibc (vm.overcommit_memory) fails here too. A prot_none
  * mapping is charged only as its pages are committed. */
@@ -32,10 +33,10 @@ bool hs_os_protect(void *addr, size_t len, bool accessible);
  * reserved, in one system call. */
 bool hs_os_decommit(void *addr, size_t len);
 /* Makes [addr, addr+len), part of a reservation, readable and writable,
- * in place, charging it to the overcommit policy; false (the range left
- * reserved) when the kernel refuses. The range must be fresh (from
- * hs_os_map(len, true) or hs_os_decommit, not written since): it then reads
- * as zeros. */
+ * in place and part of core dumps, charging it to the overcommit policy;
+ * false (the range left reserved) when the kernel refuses. The range must
+ * be fresh (from hs_os_map(len, true) or hs_os_decommit, not written
+ * since): it then reads as zeros. */
 bool hs_os_commit(void *addr, size_t len);
 /* mremap that moves the mapping to dest, which it replaces; NULL on
  * failure. */

@@ -7,7 +7,7 @@ source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 
 for case in api_conformance cxx_operators early_calls thread_churn fork_stress \
-            wrap_stats wrap_limit wrap_fail wrap_failsweep wrap_trace wrap_fork_threads; do
+            wrap_stats wrap_limit wrap_fail wrap_failsweep wrap_trace wrap_fork_threads real_redis; do
     mkdir "$HS_TMP/$case"
     HS_BACKEND=libc HS_TMP="$HS_TMP/$case" bash "$HS_ROOT/test/cases/all/$case.sh" >"$case.log" 2>&1 ||
         { tail -n 20 "$case.log"; fail "$case over the libc backend"; }
