@@ -87,18 +87,27 @@ static void say_write_error(bool *said, const char *what, const char *dest, int 
 
 static bool report_error_said;
 
-/* flock, waited for at most ten seconds: a process stopped while it holds
- * the lock must not stop every other one at exit. */
+/* Set once a wait for the lock has run out: from then on the process takes
+ * the lock only if it is free at once. */
+static bool lock_given_up;
+
+/* flock, waited for at most ten seconds once per process: a process stopped
+ * while it holds the lock must not stop every other one at exit, nor make
+ * each report of a process with many errors wait again. */
 static void lock_file(int fd)
 {
-    for (long waited_ms = 0, step = 1; waited_ms < 10000; waited_ms += step) {
+    long bound_ms = __atomic_load_n(&lock_given_up, __ATOMIC_RELAXED) ? 0 : 10000;
+    for (long waited_ms = 0, step = 1;; waited_ms += step) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0 || (errno != EWOULDBLOCK && errno != EINTR))
             return;
+        if (waited_ms >= bound_ms)
+            break;
         struct timespec pause = {0, step * 1000000};
         nanosleep(&pause, NULL);
         if (step < 50)
             step *= 2;
     }
+    __atomic_store_n(&lock_given_up, true, __ATOMIC_RELAXED);
 }
 
 void hs_writer_open(struct hs_writer *w, const char *dest)
