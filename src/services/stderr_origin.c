@@ -28,6 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "os.h"
+
 enum state { UNSETTLED, CLOSED_AT_START, OPEN_AT_START };
 
 struct identity {
@@ -129,23 +131,6 @@ void hs_stderr_keep_at_exit(void)
         __cxa_thread_atexit_impl(keep_copy, NULL, &__dso_handle);
 }
 
-/* "/proc/self/fd/N" into buf. */
-static void fd_path(char *buf, int fd)
-{
-    static const char prefix[] = "/proc/self/fd/";
-    char digits[12];
-    int n = 0;
-    do
-        digits[n++] = (char)('0' + fd % 10);
-    while ((fd /= 10) > 0);
-    char *p = buf;
-    for (const char *s = prefix; *s; s++)
-        *p++ = *s;
-    while (n > 0)
-        *p++ = digits[--n];
-    *p = '\0';
-}
-
 /* The origin opened again by its path, if it is still there: looked at
  * through an O_PATH descriptor first, so that nothing else is ever opened
  * for writing (no side effect of opening a device put in its place). */
@@ -159,7 +144,7 @@ static int reopen_origin(void)
     int fd = -1;
     if (is_origin(probe, true)) {
         char path[32];
-        fd_path(path, probe);
+        hs_os_fd_path(path, probe);
         fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
         int flags = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
         if (flags != -1)

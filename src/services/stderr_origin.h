@@ -27,7 +27,7 @@
  * process forked from another thread does, a pipe or socket the program
  * closes before the report gets no report.
  *
- * Depends on libc only; allocates nothing but glibc's record of the exit
+ * Depends on libc and the OS layer only; allocates nothing but glibc's record of the exit
  * hook; leaves errno as it was. */
 #ifndef HS_STDERR_ORIGIN_H
 #define HS_STDERR_ORIGIN_H
