@@ -202,21 +202,50 @@ ssize_t hs_os_read_file(const char *path, char *buf, size_t len)
     return total;
 }
 
+void hs_os_fd_path(char *buf, int fd)
+{
+    static const char prefix[] = "/proc/self/fd/";
+    char digits[12];
+    int n = 0;
+    do
+        digits[n++] = (char)('0' + fd % 10);
+    while ((fd /= 10) > 0);
+    char *p = buf;
+    for (const char *s = prefix; *s; s++)
+        *p++ = *s;
+    while (n > 0)
+        *p++ = digits[--n];
+    *p = '\0';
+}
+
+/* The file is looked at through an O_PATH descriptor, which opens nothing,
+ * and only a regular file is then opened, through that descriptor: a device
+ * named is never opened (no side effect of opening a tape or a modem), and
+ * a file swapped in between is not the one read. */
 ssize_t hs_os_read_regular_file(const char *path, char *buf, size_t len, int *error, mode_t *mode)
 {
     int saved = errno;
     struct stat st;
     ssize_t total = -1;
     *error = 0;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0 || fstat(fd, &st) != 0)
+    int probe = open(path, O_PATH | O_CLOEXEC);
+    if (probe < 0 || fstat(probe, &st) != 0) {
         *error = errno;
-    else if (!S_ISREG(st.st_mode))
+    } else if (!S_ISREG(st.st_mode)) {
         *mode = st.st_mode;
-    else
-        total = read_to_end(fd, buf, len, error);
-    if (fd >= 0)
-        close(fd);
+    } else {
+        char through[32];
+        hs_os_fd_path(through, probe);
+        int fd = open(through, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0) {
+            *error = errno;
+        } else {
+            total = read_to_end(fd, buf, len, error);
+            close(fd);
+        }
+    }
+    if (probe >= 0)
+        close(probe);
     errno = saved;
     return total;
 }

@@ -55,8 +55,13 @@ void *hs_os_remap(void *addr, size_t old_len, size_t new_len);
  * Returns the length read or -1. */
 ssize_t hs_os_read_file(const char *path, char *buf, size_t len);
 
+/* Writes "/proc/self/fd/FD" into buf (32 bytes are enough): the path that
+ * opens again the file of an O_PATH descriptor. */
+void hs_os_fd_path(char *buf, int fd);
+
 /* Reads a whole regular file, up to len-1 bytes, NUL-ended, never blocking
- * (a FIFO or a device is not read): returns the length read, or -1 with
+ * and never opening anything else (a FIFO or a device is looked at through
+ * an O_PATH descriptor, not opened): returns the length read, or -1 with
  * *error the errno of the failure, or -1 with *error 0 and *mode the file's
  * mode when it is not a regular file. */
 ssize_t hs_os_read_regular_file(const char *path, char *buf, size_t len, int *error, mode_t *mode);

@@ -59,13 +59,25 @@ const char *hs_errno_text(int error)
     return why ? why : "unknown error";
 }
 
-/* The protected_regular rule at its strictest: in a sticky directory that
- * its group or others may write to, only files of the process's user or of
- * the directory's owner. */
+/* A sticky directory that its group or others may write to (/tmp). */
+static bool shared_sticky(const struct stat *dir)
+{
+    return (dir->st_mode & S_ISVTX) && (dir->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+/* The protected_regular rule at its strictest: in a shared sticky
+ * directory, only files of the process's user or of the directory's owner. */
 static bool planted(const struct stat *file, const struct stat *dir)
 {
-    return (dir->st_mode & S_ISVTX) && (dir->st_mode & (S_IWGRP | S_IWOTH)) &&
-           file->st_uid != geteuid() && file->st_uid != dir->st_uid;
+    return shared_sticky(dir) && file->st_uid != geteuid() && file->st_uid != dir->st_uid;
+}
+
+/* The protected_hardlinks rule, where the kernel may not apply it: in a
+ * shared sticky directory, a regular file with another name elsewhere may
+ * be a link to a file of someone else's, planted there. */
+static bool linked(const struct stat *file, const struct stat *dir)
+{
+    return shared_sticky(dir) && S_ISREG(file->st_mode) && file->st_nlink != 1;
 }
 
 /* Why an existing file may not be written, or NULL if it may. */
@@ -85,6 +97,9 @@ static const char *refusal(const struct stat *file, const struct stat *dir)
     if (planted(file, dir))
         return "a file of another user in a sticky directory that others can write to (the "
                "kernel's protected_regular rule); heapshim leaves it untouched";
+    if (linked(file, dir))
+        return "a file with more than one name (a hard link) in a sticky directory that others "
+               "can write to; heapshim leaves it untouched";
     return NULL;
 }
 

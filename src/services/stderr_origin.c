@@ -2,6 +2,12 @@
  * once, a copy of it taken when exit() begins, and a reopening by path,
  * checked through an O_PATH descriptor.
  *
+ * Opening again by path is done only when descriptor 2 was opened for
+ * writing and the process runs with its user's credentials (no secure
+ * execution): otherwise it would let a setuid program write where its user
+ * may not (`2< /etc/shadow`, closed at exit by the program), so a secure
+ * process writes to descriptor 2 or its exit copy, or nowhere.
+ *
  * The copy is the only way to a pipe or a socket that the program closes in
  * an atexit handler. glibc's exit() runs the exiting thread's thread_local
  * destructors (registered with __cxa_thread_atexit_impl) before any atexit,
@@ -18,8 +24,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "os.h"
 
 enum state { UNSETTLED, CLOSED_AT_START, OPEN_AT_START };
 
@@ -28,12 +37,16 @@ struct identity {
     ino_t ino;
     dev_t rdev;
     mode_t type;
+    uid_t owner;
 };
 
 static enum state state = UNSETTLED;
 static struct identity origin;
-/* The path of the file, when it has one ("/dev/pts/3", "/home/u/err"); empty
- * for a pipe or a socket, which cannot be opened by name. */
+/* The path of the file, when it has one ("/dev/pts/3", "/home/u/err") and it
+ * may be opened again; empty for a pipe or a socket, which cannot be opened
+ * by name, for a descriptor 2 not opened for writing (`prog 2<file`: the
+ * file is not the program's to write), and in secure execution, where the
+ * process's credentials are not its user's (a setuid program). */
 static char origin_path[PATH_MAX];
 
 /* glibc's registration of a thread_local destructor (glibc 2.18 and
@@ -53,15 +66,29 @@ static bool identify(int fd, struct identity *id)
     struct stat st;
     if (fstat(fd, &st) != 0)
         return false;
-    *id = (struct identity){st.st_dev, st.st_ino, st.st_rdev, st.st_mode & S_IFMT};
+    *id = (struct identity){st.st_dev, st.st_ino, st.st_rdev, st.st_mode & S_IFMT, st.st_uid};
     return true;
 }
 
-static bool is_origin(int fd)
+/* Whether fd is the origin; with same_owner, also still owned by the same
+ * user (a terminal's number, freed by the program's daemon() and given to
+ * another user's login, names a new terminal with the same identity). */
+static bool is_origin(int fd, bool same_owner)
 {
     struct identity now;
     return identify(fd, &now) && now.dev == origin.dev && now.ino == origin.ino &&
-           now.rdev == origin.rdev && now.type == origin.type;
+           now.rdev == origin.rdev && now.type == origin.type &&
+           (!same_owner || now.owner == origin.owner);
+}
+
+/* Whether descriptor 2 may be opened again by its path: opened for writing,
+ * and the process's credentials are its user's. */
+static bool may_reopen(void)
+{
+    int flags = fcntl(2, F_GETFL);
+    int mode = flags & O_ACCMODE;
+    return flags != -1 && !(flags & O_PATH) && (mode == O_WRONLY || mode == O_RDWR) &&
+           getauxval(AT_SECURE) == 0;
 }
 
 static void snapshot(void)
@@ -70,7 +97,7 @@ static void snapshot(void)
         state = CLOSED_AT_START;
         return;
     }
-    ssize_t n = readlink("/proc/self/fd/2", origin_path, sizeof origin_path - 1);
+    ssize_t n = may_reopen() ? readlink("/proc/self/fd/2", origin_path, sizeof origin_path - 1) : 0;
     origin_path[n > 0 && origin_path[0] == '/' ? n : 0] = '\0';
     state = OPEN_AT_START;
 }
@@ -89,7 +116,7 @@ static void keep_copy(void *unused)
     (void)unused;
     int saved = errno;
     if (state == OPEN_AT_START && __atomic_load_n(&kept_fd, __ATOMIC_RELAXED) < 0 &&
-        is_origin(2)) {
+        is_origin(2, false)) {
         int fd = fcntl(2, F_DUPFD_CLOEXEC, KEPT_FD_MIN);
         if (fd < 0)
             fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
@@ -104,23 +131,6 @@ void hs_stderr_keep_at_exit(void)
         __cxa_thread_atexit_impl(keep_copy, NULL, &__dso_handle);
 }
 
-/* "/proc/self/fd/N" into buf. */
-static void fd_path(char *buf, int fd)
-{
-    static const char prefix[] = "/proc/self/fd/";
-    char digits[12];
-    int n = 0;
-    do
-        digits[n++] = (char)('0' + fd % 10);
-    while ((fd /= 10) > 0);
-    char *p = buf;
-    for (const char *s = prefix; *s; s++)
-        *p++ = *s;
-    while (n > 0)
-        *p++ = digits[--n];
-    *p = '\0';
-}
-
 /* The origin opened again by its path, if it is still there: looked at
  * through an O_PATH descriptor first, so that nothing else is ever opened
  * for writing (no side effect of opening a device put in its place). */
@@ -132,9 +142,9 @@ static int reopen_origin(void)
     if (probe < 0)
         return -1;
     int fd = -1;
-    if (is_origin(probe)) {
+    if (is_origin(probe, true)) {
         char path[32];
-        fd_path(path, probe);
+        hs_os_fd_path(path, probe);
         fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
         int flags = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
         if (flags != -1)
@@ -153,9 +163,9 @@ int hs_stderr_open(bool *owned)
         snapshot();
     if (state == OPEN_AT_START) {
         int kept = __atomic_load_n(&kept_fd, __ATOMIC_ACQUIRE);
-        if (is_origin(2))
+        if (is_origin(2, false))
             fd = 2;
-        else if (kept >= 0 && is_origin(kept))
+        else if (kept >= 0 && is_origin(kept, false))
             fd = kept;
         else if ((fd = reopen_origin()) >= 0)
             *owned = true;

@@ -11,7 +11,12 @@
  * If the program has closed it (coreutils do at exit) or put another file
  * there (a data file, or a deliberate redirection), the report goes to the
  * file the process started with, as valgrind's does: the same terminal or
- * file opened again by its path and checked to be the same one. A pipe or
+ * file opened again by its path and checked to be the same one, of the
+ * same owner. It is opened again only if descriptor 2 was open for writing
+ * at the start and the process is not in secure execution (setuid): a file
+ * given as `2<file`, or to a setuid program, is never opened for writing by
+ * the shim; such a process reports to descriptor 2 or to the copy below, or
+ * nowhere. A pipe or
  * a socket cannot be opened again: for those (and for every kind), a copy
  * of descriptor 2 is taken when exit() begins, before the program's atexit
  * handlers run, if descriptor 2 is still that file then; so the shim holds
@@ -22,7 +27,7 @@
  * process forked from another thread does, a pipe or socket the program
  * closes before the report gets no report.
  *
- * Depends on libc only; allocates nothing but glibc's record of the exit
+ * Depends on libc and the OS layer only; allocates nothing but glibc's record of the exit
  * hook; leaves errno as it was. */
 #ifndef HS_STDERR_ORIGIN_H
 #define HS_STDERR_ORIGIN_H

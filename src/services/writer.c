@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "stderr_origin.h"
 
 /* ---- writing ---- */
@@ -53,62 +54,69 @@ static int write_all(int fd, const void *data, size_t len)
     return error;
 }
 
-/* One line on stderr, written at once. */
-static void say(const char *const parts[])
+/* An empty writer, bound to nothing yet. */
+static void writer_init(struct hs_writer *w)
 {
-    char line[4096 + 256];
-    size_t n = 0;
-    for (int i = 0; parts[i]; i++)
-        for (const char *s = parts[i]; *s && n < sizeof line - 1; s++)
-            line[n++] = *s;
-    line[n++] = '\n';
-    bool owned;
-    int fd = hs_stderr_open(&owned);
-    if (fd >= 0) {
-        write_all(fd, line, n);
-        if (owned)
-            close(fd);
-    }
+    w->fd = -1;
+    w->owns_fd = false;
+    w->dest = NULL;
+    w->error = 0;
+    w->len = 0;
 }
 
-/* "heapshim: cannot write the WHAT to PATH: WHY", once per flag. */
-static void say_write_error(bool *said, const char *what, const char *dest, int error)
+/* "heapshim: cannot write the WHAT to PATH: WHY" on stderr, once per flag;
+ * PATH is dest with %p expanded, escaped (it is the user's bytes). */
+static void say_write_error(bool *said, const char *what, const char *dest, const char *why)
 {
     if (__atomic_exchange_n(said, true, __ATOMIC_RELAXED))
         return;
     char path[4096];
     if (!hs_outfile_expand(path, sizeof path, dest))
         path[0] = '\0';
-    say((const char *const[]){"heapshim: cannot write the ", what, " to ", path, ": ",
-                              hs_errno_text(error), NULL});
+    struct hs_writer w;
+    writer_init(&w);
+    w.fd = hs_stderr_open(&w.owns_fd);
+    hs_writer_puts(&w, "heapshim: cannot write the ");
+    hs_writer_puts(&w, what);
+    hs_writer_puts(&w, " to ");
+    hs_text_string(&w, path);
+    hs_writer_puts(&w, ": ");
+    hs_writer_puts(&w, why);
+    hs_writer_puts(&w, "\n");
+    hs_writer_close(&w);
 }
 
 /* ---- the report's writer ---- */
 
 static bool report_error_said;
 
-/* flock, waited for at most ten seconds: a process stopped while it holds
- * the lock must not stop every other one at exit. */
+/* Set once a wait for the lock has run out: from then on the process takes
+ * the lock only if it is free at once. */
+static bool lock_given_up;
+
+/* flock, waited for at most ten seconds once per process: a process stopped
+ * while it holds the lock must not stop every other one at exit, nor make
+ * each report of a process with many errors wait again. */
 static void lock_file(int fd)
 {
-    for (long waited_ms = 0, step = 1; waited_ms < 10000; waited_ms += step) {
+    long bound_ms = __atomic_load_n(&lock_given_up, __ATOMIC_RELAXED) ? 0 : 10000;
+    for (long waited_ms = 0, step = 1;; waited_ms += step) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0 || (errno != EWOULDBLOCK && errno != EINTR))
             return;
+        if (waited_ms >= bound_ms)
+            break;
         struct timespec pause = {0, step * 1000000};
         nanosleep(&pause, NULL);
         if (step < 50)
             step *= 2;
     }
+    __atomic_store_n(&lock_given_up, true, __ATOMIC_RELAXED);
 }
 
 void hs_writer_open(struct hs_writer *w, const char *dest)
 {
     int saved = errno;
-    w->fd = -1;
-    w->owns_fd = false;
-    w->dest = NULL;
-    w->error = 0;
-    w->len = 0;
+    writer_init(w);
     const char *why = NULL;
     if (dest && strcmp(dest, "stderr") != 0) {
         struct hs_file_id id;
@@ -123,7 +131,7 @@ void hs_writer_open(struct hs_writer *w, const char *dest)
         w->fd = hs_stderr_open(&w->owns_fd);
     if (why) {
         hs_writer_puts(w, "heapshim: cannot open the report file HEAPSHIM_REPORT=");
-        hs_writer_puts(w, dest);
+        hs_text_string(w, dest);
         hs_writer_puts(w, ": ");
         hs_writer_puts(w, why);
         hs_writer_puts(w, "; writing to stderr instead\n");
@@ -162,7 +170,7 @@ void hs_writer_close(struct hs_writer *w)
     int saved = errno;
     hs_writer_flush(w);
     if (w->error && w->dest)
-        say_write_error(&report_error_said, "report", w->dest, w->error);
+        say_write_error(&report_error_said, "report", w->dest, hs_errno_text(w->error));
     if (w->owns_fd)
         close(w->fd); /* releases the lock */
     w->owns_fd = false;
@@ -198,14 +206,8 @@ void hs_kept_file_write(struct hs_kept_file *f, const void *buf, size_t len)
     int error = fd >= 0 ? write_all(fd, buf, len) : 0;
     if (fd >= 0)
         close(fd);
-    if (fd < 0 && !__atomic_exchange_n(&trace_error_said, true, __ATOMIC_RELAXED)) {
-        char path[4096];
-        if (!hs_outfile_expand(path, sizeof path, f->dest))
-            path[0] = '\0';
-        say((const char *const[]){"heapshim: cannot write the trace to ", path, ": ", why, NULL});
-    } else if (error) {
-        say_write_error(&trace_error_said, "trace", f->dest, error);
-    }
+    if (fd < 0 || error)
+        say_write_error(&trace_error_said, "trace", f->dest, fd < 0 ? why : hs_errno_text(error));
     errno = saved;
 }
 

@@ -28,7 +28,9 @@ struct hs_writer {
 /* dest NULL or "stderr": the process's stderr. Otherwise a path, opened for
  * appending under the rules of outfile.h and locked (flock) until
  * hs_writer_close, so that the reports of processes sharing the file never
- * interleave; the lock is waited for at most ten seconds. Falls back to
+ * interleave; the lock is waited for at most ten seconds, once per
+ * process: after one wait ran out, later reports take it only if it is free
+ * and are written without it otherwise. Falls back to
  * stderr, saying so and why, when the file cannot be opened. */
 void hs_writer_open(struct hs_writer *w, const char *dest);
 

@@ -12,7 +12,11 @@
  *   redirect2 FILE   puts FILE on descriptor 2 with dup2 and writes "mine"
  *   chdir DIR        changes to DIR
  *   fork N [M]       forks N children that each leak M (default 0) more
- *                    blocks, all exiting at once, and waits for them */
+ *                    blocks, all exiting at once, and waits for them
+ *   close2wait FILE  closes stderr, then waits (10 s at most) for FILE to be
+ *                    there
+ *   errors N         frees N blocks twice (with HEAPSHIM_ON_ERROR=continue,
+ *                    N heap error reports) */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -67,6 +71,15 @@ static void list_fds(void)
 static void close_stderr_at_exit(void)
 {
     close(2);
+}
+
+static void free_twice(int n)
+{
+    for (int i = 0; i < n; i++) {
+        char *volatile p = malloc(32);
+        free(p);
+        free(p);
+    }
 }
 
 static void fork_children(int n, int more)
@@ -126,6 +139,12 @@ int main(int argc, char **argv)
             return 3;
     } else if (strcmp(mode, "fork") == 0) {
         fork_children(atoi(arg), argc > 3 ? atoi(argv[3]) : 0);
+    } else if (strcmp(mode, "close2wait") == 0) {
+        close(2);
+        for (int i = 0; i < 1000 && access(arg, F_OK) != 0; i++)
+            usleep(10000);
+    } else if (strcmp(mode, "errors") == 0) {
+        free_twice(atoi(arg));
     } else if (strcmp(mode, "leak") != 0) {
         fprintf(stderr, "unknown mode %s\n", mode);
         return 2;

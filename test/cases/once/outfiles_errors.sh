@@ -2,6 +2,9 @@
 # (issue 10, item 4):
 #  - a report or a trace that cannot be written (/dev/full) is said once on
 #    stderr, and the program's exit status is its own;
+#  - the path in such a line, and in the line saying a report file cannot
+#    be opened, is escaped: a newline or a terminal escape in it cannot
+#    forge a line or drive the terminal;
 #  - a report into a pipe nobody reads does not kill the program with
 #    SIGPIPE, whether the program ignores SIGPIPE or not;
 #  - a suppressions file that is a directory, unreadable, or has a line that
@@ -22,6 +25,21 @@ run HEAPSHIM_TRACE=/dev/full HEAPSHIM_REPORT=/dev/null "$program" many 30000 >/d
     fail "trace to /dev/full: status $?"
 [[ $(cat trace.err) == "heapshim: cannot write the trace to /dev/full: No space left on device" ]] ||
     fail "trace to /dev/full: stderr holds: $(head -c 500 trace.err)"
+
+# Paths of the user's bytes, escaped.
+odd=$'odd\nheapshim: forged\e[31m'
+run HEAPSHIM_REPORT="$HS_TMP/none/$odd" "$program" leak >/dev/null 2>odd_open.err ||
+    fail "report to a missing directory: status $?"
+[[ $(head -n 1 odd_open.err) == "heapshim: cannot open the report file HEAPSHIM_REPORT=$HS_TMP/none/odd\nheapshim: forged\x1b[31m: No such file or directory; writing to stderr instead" ]] ||
+    fail "an odd report path is not escaped: $(head -n 2 odd_open.err)"
+! grep -q '^heapshim: forged' odd_open.err || fail "an odd report path forged a line"
+if [[ $(id -u) == 0 ]]; then
+    mknod "$HS_TMP/$odd" c 1 7 || fail "mknod"
+    run HEAPSHIM_REPORT="$HS_TMP/$odd" "$program" leak >/dev/null 2>odd_full.err ||
+        fail "report to an odd full device: status $?"
+    [[ $(cat odd_full.err) == "heapshim: cannot write the report to $HS_TMP/odd\nheapshim: forged\x1b[31m: No space left on device" ]] ||
+        fail "an odd path of a full device is not escaped: $(head -c 500 odd_full.err)"
+fi
 
 # stderr a pipe whose reader is gone: the report fails quietly.
 python3 - "$HS_LIB" "$program" <<'PY' || fail "a report into a closed pipe changed the program's end"

@@ -2,7 +2,8 @@
 # the program (issue 10, item 7; another user can plant a FIFO at a
 # predictable path in /tmp): the report says why on stderr and goes there
 # instead; a trace or suppressions path that is not a file stops the program
-# before main with status 2.
+# before main with status 2. A suppressions path that is not a regular
+# file is not even opened: a writer waiting on a FIFO there stays waiting.
 # timeout: 120
 source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
@@ -33,6 +34,19 @@ for what in fifo:FIFO socket:socket dir:directory; do
         fail "HEAPSHIM_SUPPRESSIONS=$name: status $status: $out"
 done
 [[ -p fifo && -S socket && -d dir ]] || fail "a special file was replaced"
+
+mkfifo waited
+(exec 3>waited; touch opened) &
+writer=$!
+out=$(run HEAPSHIM_SUPPRESSIONS="$HS_TMP/waited" "$program" leak 2>&1)
+status=$?
+sleep 0.5
+kill "$writer" 2>/dev/null
+exec 4<>waited # lets the writer's open through, if the kill has not ended it
+wait "$writer" 2>/dev/null
+[[ $status == 2 && $out == "heapshim: configuration error: HEAPSHIM_SUPPRESSIONS=$HS_TMP/waited: the file cannot be read: it is a FIFO"* ]] ||
+    fail "HEAPSHIM_SUPPRESSIONS=waited: status $status: $out"
+[[ ! -e opened ]] || fail "HEAPSHIM_SUPPRESSIONS=FIFO: the FIFO was opened (its waiting writer went on)"
 
 # Character devices are files a report or trace may go to.
 run HEAPSHIM_REPORT=/dev/null HEAPSHIM_TRACE=/dev/null "$program" leak >/dev/null 2>null.err ||

@@ -2,6 +2,8 @@
 #  - in a sticky directory that others can write to, a file another user
 #    created in advance is neither written nor has its mode changed, and the
 #    user is told (as root: the file is planted by nobody);
+#  - there, a file with a second name (a hard link to a file elsewhere, as
+#    anyone may make where protected_hardlinks is 0) is not written either;
 #  - the mode of a file heapshim did not create is never changed, even if
 #    it is world-writable;
 #  - a relative report or trace path is resolved in the directory the
@@ -35,6 +37,21 @@ if [[ $(id -u) == 0 ]]; then
     run HEAPSHIM_REPORT="$shared/mine" "$program" leak >/dev/null 2>&1 || fail "own file: status $?"
     grep -q '^heapshim: exit report' "$shared/mine" || fail "the process's own file in the sticky directory"
 fi
+
+linkdir=$(mktemp -d "$HS_TMP/links.XXXXXX")
+chmod 1777 "$linkdir"
+echo victim >victim.txt
+ln victim.txt "$linkdir/report"
+ln victim.txt "$linkdir/trace"
+run HEAPSHIM_REPORT="$linkdir/report" "$program" leak >/dev/null 2>linked.err || fail "hard link: status $?"
+out=$(run HEAPSHIM_TRACE="$linkdir/trace" HEAPSHIM_REPORT=/dev/null "$program" leak 2>&1 >/dev/null)
+status=$?
+[[ $(cat victim.txt) == victim ]] || fail "a hard link in a sticky directory was written: $(head -c 300 victim.txt)"
+head -n 1 linked.err | grep -qF "heapshim: cannot open the report file HEAPSHIM_REPORT=$linkdir/report: a file with more than one name" ||
+    fail "the hard-linked report file: $(head -n 1 linked.err)"
+grep -q '^heapshim: exit report for pid' linked.err || fail "the report is not on stderr"
+[[ $status == 2 && $out == "heapshim: configuration error: HEAPSHIM_TRACE=$linkdir/trace: a file with more than one name"* ]] ||
+    fail "the hard-linked trace file: status $status: $out"
 
 echo "the user's own" >open.txt
 chmod 666 open.txt

@@ -7,8 +7,13 @@
 # status and report exactly as without it (only the pid differs), creates
 # no file; and the report on the user's stderr holds no address of the
 # heap, the code or the stack. A copy that is not setuid, run the same way,
-# does obey HEAPSHIM_LEAK_EXITCODE (the check can see a setting). Needs
-# root; skipped otherwise.
+# does obey HEAPSHIM_LEAK_EXITCODE (the check can see a setting). A setuid
+# program never opens its stderr again by path: run by nobody with
+# `2< victim` (a root-owned 0644 file) and closing descriptor 2 at exit, as
+# gnulib's close_stdout does in mount, su or chfn, or in main (reusing the
+# number for a file of its own), it leaves the victim as it was; given a
+# stderr nobody may write, it still gets its report there through the copy
+# taken when exit() begins. Needs root; skipped otherwise.
 source "$HS_ROOT/test/lib.sh"
 [[ $(id -u) == 0 ]] || skip "needs root to install a setuid program and library"
 id nobody >/dev/null 2>&1 || skip "no user nobody"
@@ -22,6 +27,7 @@ install -m 4755 -o root "$HS_LIB" "$libdir/$lib" || fail "cannot install $libdir
 chmod 755 "$dir"
 install -m 755 "$HS_TESTBIN/secure_target" "$dir/plain"
 install -m 4755 -o root "$HS_TESTBIN/secure_target" "$dir/setuid"
+install -m 4755 -o root "$HS_TESTBIN/outfiles_prog" "$dir/setuid_outfiles"
 cd "$dir"
 
 # as_nobody NAME PROGRAM [ARG] [VAR=VALUE...]: runs PROGRAM as nobody with the
@@ -108,4 +114,23 @@ as_nobody plain plain "" HEAPSHIM_BACKEND=page HEAPSHIM_LIMIT=16
     fail "plain: $(cat "$HS_TMP/plain.out")"
 as_nobody plain_exitcode plain "" HEAPSHIM_LEAK_EXITCODE=3
 [[ $(cat "$HS_TMP/plain_exitcode.status") == 3 ]] || fail "plain: HEAPSHIM_LEAK_EXITCODE=3 not obeyed"
+
+# stderr_to MODE OP FILE: runs the setuid outfiles_prog as nobody in MODE,
+# with stderr OP (< or >>) FILE.
+stderr_to() {
+    setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups -- \
+        bash -c "exec env -i PATH=/usr/bin:/bin LD_PRELOAD=$lib $dir/setuid_outfiles $1 $dir/data 2$2$3" \
+        >/dev/null </dev/null
+}
+printf 'root data\n' >victim
+chmod 644 victim
+touch mine data
+chown nobody mine data
+stderr_to close2 '>>' "$dir/mine" || fail "close2 with a stderr of nobody's: status $?"
+grep -q '^heapshim: secure execution' mine || fail "close2: no report on a stderr closed at exit: $(cat mine)"
+for mode in close2 reuse2; do
+    stderr_to "$mode" '<' "$dir/victim" || fail "$mode with 2< victim: status $?"
+    [[ $(cat victim) == 'root data' ]] ||
+        fail "$mode: a root file opened for reading by nobody was written: $(head -c 300 victim)"
+done
 exit 0
