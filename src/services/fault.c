@@ -331,8 +331,8 @@ int hs_fault_program_sigaction(int sig, const struct sigaction *action, struct s
         wanted = *action;
         installing = &wanted;
         if (keeps_ours(sig, &wanted)) {
-            if (sig == SIGSEGV && segv_chains)
-                program_segv = wanted;
+            if (sig == SIGSEGV)
+                segv_chains = false; /* the program's handler is gone */
             our_action(&ours);
             installing = &ours;
         }
