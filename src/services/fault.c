@@ -12,10 +12,11 @@
  * WATCHDOG_SECONDS: a report stuck on a lock that a crashed thread holds
  * still ends as the signal would have. The report is skipped where the
  * stack has less room left than it needs (a thread's small stack, a small
- * alternate signal stack), and the signal ends the process plain. A
- * signal raised with a
- * frame of the shim's on the interrupted stack (a crash inside the
- * allocator) leaves the heap, whose locks that frame may hold, alone. */
+ * alternate signal stack), and the signal ends the process plain, unless
+ * another thread writes one: it then waits for that thread. A signal
+ * raised with a frame of the shim's on the interrupted stack (a crash
+ * inside the allocator) leaves the heap, whose locks that frame may hold,
+ * alone. */
 #define _GNU_SOURCE
 #include "fault.h"
 
@@ -157,16 +158,19 @@ static void hand_to_program(int sig, const siginfo_t *si)
         hs_os_signal_self(sig); /* sent by kill(): no instruction will raise it again */
 }
 
-/* True if this thread is to write the report. One that gets here while
+/* True if this thread is to write the report (never when it may not
+ * claim the end: no room for the report). One that gets here while
  * another writes it waits for that one to end the process. */
-static bool claim_the_end(int sig)
+static bool claim_the_end(int sig, bool may_claim)
 {
     pid_t expected = 0;
-    if (__atomic_compare_exchange_n(&ending_thread, &expected, hs_os_gettid(), false,
-                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    if (may_claim && __atomic_compare_exchange_n(&ending_thread, &expected, hs_os_gettid(),
+                                                 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         ending_signal = sig;
         return true;
     }
+    if (__atomic_load_n(&ending_thread, __ATOMIC_ACQUIRE) == 0)
+        return false; /* nobody writes one */
     for (unsigned waited = 0; waited < WAIT_FOR_THE_END_MS; waited += 100)
         hs_os_sleep_ms(100);
     return false;
@@ -252,7 +256,7 @@ static void on_fatal_signal(int sig, siginfo_t *si, void *context)
     }
     /* Everything of the shim's on this stack lies below this frame. */
     uintptr_t boundary = (uintptr_t)__builtin_frame_address(0);
-    if (room_for_the_report() && claim_the_end(sig))
+    if (claim_the_end(sig, room_for_the_report()))
         report_the_end(sig, diagnosed ? &fault : NULL, context, boundary);
     let_the_signal_end(sig, si);
 }
