@@ -3,6 +3,7 @@
  *   two-aborts      main calls abort(); a second thread calls abort() too,
  *                   200 ms later, while main's report is being written
  *                   (the test makes its writes wait)
+ *   two-aborts-small  the same with a second thread of a 16 KiB stack
  *   small-stack N   abort() in a thread whose stack is N bytes
  *   restore-saved   installs a SIGSEGV handler of its own, saving the old
  *                   action, puts the old one back (as faulthandler and
@@ -32,6 +33,17 @@ static void *abort_later(void *arg)
     (void)arg;
     usleep(200 * 1000);
     abort();
+}
+
+static pthread_t start_thread(size_t stack_size, void *(*run)(void *))
+{
+    pthread_attr_t attr;
+    pthread_t thread;
+    pthread_attr_init(&attr);
+    if (stack_size)
+        pthread_attr_setstacksize(&attr, stack_size);
+    pthread_create(&thread, &attr, run, NULL);
+    return thread;
 }
 
 static void *abort_now(void *arg)
@@ -77,20 +89,15 @@ int main(int argc, char **argv)
 {
     leaked = malloc(40);
     const char *how = argc > 1 ? argv[1] : "";
-    pthread_t thread;
-    if (strcmp(how, "two-aborts") == 0) {
-        pthread_create(&thread, NULL, abort_later, NULL);
+    if (strncmp(how, "two-aborts", 10) == 0) {
+        start_thread(strcmp(how, "two-aborts-small") == 0 ? 16384 : 0, abort_later);
         abort();
     } else if (strcmp(how, "small-stack") == 0 && argc > 2) {
-        pthread_attr_t attr;
-        pthread_attr_init(&attr);
-        pthread_attr_setstacksize(&attr, (size_t)atol(argv[2]));
-        pthread_create(&thread, &attr, abort_now, NULL);
-        pthread_join(thread, NULL);
+        pthread_join(start_thread((size_t)atol(argv[2]), abort_now), NULL);
     } else if (strncmp(how, "restore-", 8) == 0) {
         restore(how);
     }
-    fprintf(stderr, "usage: fatal_signal_edges two-aborts|small-stack N|restore-saved|"
+    fprintf(stderr, "usage: fatal_signal_edges two-aborts[-small]|small-stack N|restore-saved|"
                     "restore-same|restore-signal\n");
     return 2;
 }

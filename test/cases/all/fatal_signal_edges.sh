@@ -1,6 +1,6 @@
 # Edges of the report on a fatal signal (test/c/fatal_signal_edges.c):
-# - a second thread that aborts while main's report is written waits for
-#   it: the process ends by SIGABRT with one whole report (the report goes
+# - a second thread (of a normal stack, or of 16 KiB) that aborts while
+#   main's report is written waits for it: the process ends by SIGABRT with one whole report (the report goes
 #   to a FIFO read only after the second abort, so it is still being
 #   written then);
 # - abort() on a thread with a 16 or 32 KiB stack ends the process by
@@ -37,25 +37,28 @@ run_shim() {
 # Two aborts: the report goes to stderr, a pipe of one page filled before
 # the run and read only after 1 s, so the report is still being written at
 # the second abort.
-python3 - "$program" >status.txt <<'PY' || fail "two-aborts: cannot run"
+for how in two-aborts two-aborts-small; do
+    python3 - "$program" "$how" >status.txt <<'PY' || fail "$how: cannot run"
 import fcntl, os, subprocess, sys, time
 read_end, write_end = os.pipe()
 fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ: one page
 os.write(write_end, b"x" * 4095 + b"\n")
 env = {k: v for k, v in os.environ.items() if k != "HEAPSHIM_REPORT"}
 env["LD_PRELOAD"] = os.environ["HS_LIB"]
-child = subprocess.Popen([sys.argv[1], "two-aborts"], env=env, stdout=subprocess.DEVNULL,
-                         stderr=write_end)
+child = subprocess.Popen(sys.argv[1:3], env=env, stdout=subprocess.DEVNULL, stderr=write_end)
 os.close(write_end)
 time.sleep(1)
-with open("two-aborts.report", "wb") as out:
-    while chunk := os.read(read_end, 65536):
-        out.write(chunk)
+report = b""
+while chunk := os.read(read_end, 65536):
+    report += chunk
+with open(sys.argv[2] + ".report", "wb") as out:
+    out.write(report[4096:])  # less the filler
 print(child.wait())
 PY
-status=$(cat status.txt)
-[[ $status == -6 ]] || fail "two-aborts: ended '$status', wanted -6 (SIGABRT)"
-one_report two-aborts SIGABRT two-aborts.report
+    status=$(cat status.txt)
+    [[ $status == -6 ]] || fail "$how: ended '$status', wanted -6 (SIGABRT)"
+    one_report $how SIGABRT $how.report
+done
 
 # Small stacks.
 for size in 16384 32768 262144; do
