@@ -28,7 +28,10 @@
  * guard page or a freed block. A program that installs a handler of its own
  * for one of these signals on an alternate signal stack, where it may call
  * abort() with no room for one more signal frame, gets SIGABRT's default
- * action back, and its aborts leave no report. */
+ * action back, and its aborts leave no report. A program that installs the
+ * default action over a hidden handler (putting back the "old" action it
+ * saved) keeps the shim's handler, which ends the process by that default
+ * action after the report. */
 #ifndef HS_FAULT_H
 #define HS_FAULT_H
 
@@ -40,12 +43,15 @@
  * its locate asked about every SIGSEGV. */
 void hs_fault_install(const struct hs_backend *backend);
 
-/* The program called sigaction(sig, action, old), and it succeeded: makes
- * *old (if any) what the program would see without the shim (the default
- * action in place of a hidden handler), and steps the SIGABRT handler
- * aside when `action` (if any) runs a handler of the program's on an
- * alternate signal stack for a signal the shim handles. */
-void hs_fault_program_sigaction(int sig, const struct sigaction *action,
-                                struct sigaction *old);
+/* sigaction(sig, action, old) as the program sees it; returns what
+ * glibc's returns (errno set on -1). action and old may be the same. The
+ * default action for a signal whose handler the shim installed at start
+ * installs that handler again (a program that saved the "old" action, the
+ * default it was shown, and puts it back keeps the report). On success,
+ * makes *old (if any) what the program would see without the shim (the
+ * default action in place of a hidden handler), and steps the SIGABRT
+ * handler aside when `action` (if any) runs a handler of the program's on
+ * an alternate signal stack for a signal the shim handles. */
+int hs_fault_program_sigaction(int sig, const struct sigaction *action, struct sigaction *old);
 
 #endif
