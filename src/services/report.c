@@ -205,11 +205,13 @@ void hs_report_injection(const struct hs_injection *injection)
 
 /* From a signal handler: the report's lock, waiting a second at most for
  * another thread to let it go. False if it is still taken: its holder may
- * be the thread that crashed, and the report goes on without it. */
+ * be the thread that crashed, and the report goes on without it. The
+ * second is on the clock: a leak scan may stop this thread for long. */
 static bool take_report_lock_bounded(void)
 {
-    for (int tries = 0; !hs_lock_try(&report_lock); tries++) {
-        if (hs_single_threaded() || tries == 100)
+    uint64_t give_up = hs_os_now_ms() + 1000;
+    while (!hs_lock_try(&report_lock)) {
+        if (hs_single_threaded() || hs_os_now_ms() >= give_up)
             return false;
         hs_os_sleep_ms(10);
     }
