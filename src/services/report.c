@@ -140,13 +140,17 @@ static void write_exit_report(const struct hs_report_data *d)
 }
 
 /* Writes one error; in JSON with `final` (the process aborts next), the
- * whole object for the process. */
-static void write_error(const struct hs_error *e, bool final)
+ * whole object for the process. to_stderr: in text to stderr, not the
+ * report's destination (whose file this thread holds locked). */
+static void write_error(const struct hs_error *e, bool final, bool to_stderr)
 {
     struct hs_writer w;
     keep(e);
     if (hs_config.report_format == HS_FORMAT_TEXT) {
-        open_destination(&w);
+        if (to_stderr)
+            hs_writer_open(&w, NULL);
+        else
+            open_destination(&w);
         hs_emit_text_error(&w, e);
         hs_writer_close(&w);
     } else if (final && !exit_report_written) {
@@ -178,7 +182,7 @@ void hs_heap_error(const struct hs_error *e)
 {
     bool fatal = hs_config.on_error == HS_ON_ERROR_ABORT;
     take_report_lock();
-    write_error(e, fatal);
+    write_error(e, fatal, false);
     aborting_on_error = fatal;
     release_report_lock();
     if (fatal) {
@@ -222,9 +226,9 @@ static bool take_report_lock_bounded(void)
 void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault,
                             bool heap_usable, uintptr_t stack_boundary)
 {
-    bool locked = take_report_lock_bounded();
+    bool locked = !writing_report && take_report_lock_bounded();
     if (fault)
-        write_error(fault, false);
+        write_error(fault, false, false);
     struct hs_report_data d;
     gather(&d, stack_boundary, true, heap_usable || aborting_on_error);
     d.ended_by = ended_by;
@@ -235,7 +239,9 @@ void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault,
 }
 
 /* When the interrupted call was writing a report, this thread holds the
- * lock: the error is written beside that report and in JSON is in none.
+ * lock and the report's file, and maybe the locks symbolizing takes: the
+ * error is written to stderr in text, without its stack, and in JSON is in
+ * no report.
  * When another thread holds it past the bounded wait, the error is written
  * all the same if the process ends on it, so that it says why. Inside an
  * abort() already under way (the program's SIGABRT handler allocating) the
@@ -246,19 +252,20 @@ void hs_report_reentry(const struct hs_error *e)
                               "this thread was inside it (reentrant-call)";
     bool fatal = hs_config.on_error == HS_ON_ERROR_ABORT &&
                  !__atomic_load_n(&abort_started, __ATOMIC_RELAXED);
+    const char *was = heap_not_examined;
+    heap_not_examined = why;
     if (writing_report) {
-        write_error(e, false);
+        struct hs_error bare = *e;
+        bare.stack = NULL;
+        write_error(&bare, false, true);
     } else {
         bool locked = take_report_lock_bounded();
-        if (locked || fatal) {
-            const char *was = heap_not_examined;
-            heap_not_examined = why;
-            write_error(e, fatal);
-            heap_not_examined = fatal ? why : was;
-        }
+        if (locked || fatal)
+            write_error(e, fatal, false);
         if (locked)
             release_report_lock();
     }
+    heap_not_examined = fatal ? why : was;
     if (fatal) {
         __atomic_store_n(&abort_started, true, __ATOMIC_RELAXED);
         abort();

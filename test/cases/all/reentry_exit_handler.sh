@@ -30,7 +30,8 @@ for on_error in continue abort; do
     status=$?
     want=0; [[ $on_error == abort ]] && want=134
     [[ $status == "$want" ]] || { tail -n 5 err; fail "exitscan, $on_error: status $status, wanted $want"; }
-    report=$(cat "$HS_REPORTS"/*)
+    # Made while this thread writes the report: to stderr.
+    report=$(cat "$HS_REPORTS"/* err)
     grep -q '^heapshim: ERROR: reentrant-call: \(malloc\|free\).*called from a signal handler' <<<"$report" ||
         fail "exitscan, $on_error: the handler's call during the scan is not reported"
     grep -h '^heapshim: ERROR' <<<"$report" | grep -vq 'reentrant-call' && fail "exitscan, $on_error: other errors"
