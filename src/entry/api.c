@@ -35,7 +35,12 @@ HS_EXPORT int __heapshim_leak_check(struct heapshim_leaks *out, size_t out_size,
     uintptr_t boundary = (uintptr_t)__builtin_alloca(16);
     struct hs_leak_counts c;
     hs_allocator(); /* initialises the shim if this is the first call */
+    /* A signal handler that allocates during the scan is refused as a
+     * reentrant call, not left waiting for the locks the scan holds. */
+    bool was = hs_thread_in_shim;
+    hs_thread_in_shim = true;
     hs_report_leak_check(boundary, flags & HEAPSHIM_LEAK_REPORT, &c);
+    hs_thread_in_shim = was;
     struct heapshim_leaks r = {
         .definite = amount(c.kinds[HS_DEFINITE]),
         .indirect = amount(c.kinds[HS_INDIRECT]),

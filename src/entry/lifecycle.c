@@ -147,15 +147,28 @@ static void replace_exit_status(void)
 }
 
 /* Destructors run from exit() after atexit handlers and the program's own
- * destructors, late enough that what the program frees at exit is freed. */
+ * destructors, late enough that what the program frees at exit is freed.
+ *
+ * A thread found inside the shim called exit() from a signal handler that
+ * interrupted a malloc or free (the usual SIGTERM handler): that call may
+ * hold the heap's locks and the trace's, and never returns. The trace is
+ * not flushed and the report leaves the heap alone. Otherwise the thread is
+ * marked inside the shim while the report is written, which allocates
+ * nothing: a signal handler that allocates meanwhile is refused as a
+ * reentrant call instead of waiting for the locks the scan holds. */
 __attribute__((destructor)) static void hs_destructor(void)
 {
     if (!hs_active)
         return;
-    hs_chain_exit();
+    bool interrupted = hs_thread_in_shim;
+    if (!interrupted)
+        hs_chain_exit();
     /* Everything of the shim's on this stack lies below this frame. */
     uintptr_t boundary = (uintptr_t)__builtin_frame_address(0);
-    if (hs_report_exit(boundary) && hs_config.leak_exitcode)
+    hs_thread_in_shim = true;
+    bool leaked = hs_report_exit(boundary, interrupted);
+    hs_thread_in_shim = interrupted;
+    if (leaked && hs_config.leak_exitcode)
         replace_exit_status();
 }
 

@@ -19,6 +19,7 @@
 #include "lock.h"
 #include "os.h"
 #include "report_data.h"
+#include "thread.h"
 #include "writer.h"
 
 static const struct hs_backend *report_backend;
@@ -33,11 +34,18 @@ static void (*gather_wrappers)(struct hs_wrapper_facts *out);
 static bool exit_report_written;
 /* A heap error is aborting the process: it holds none of the shim's locks. */
 static bool aborting_on_error;
-/* Set by hs_report_reentry while a signal handler's call is reported: the
- * heap (its blocks, the backend's facts, the wrappers') is then not looked
- * at, since the interrupted call may hold its locks or be midway through a
- * change. */
-static bool heap_interrupted;
+/* Why the heap (its blocks, the backend's facts, the wrappers') is not
+ * looked at, or NULL: set while a signal handler's reentrant call is
+ * reported, and for the exit report of an exit() called from a handler that
+ * interrupted the shim, since the interrupted call may hold the heap's
+ * locks or be midway through a change. */
+static const char *heap_not_examined;
+/* An abort() of the shim's is under way: a reentrant call made by the
+ * program's SIGABRT handler is refused, never aborted again. */
+static bool abort_started;
+/* This thread holds the report's lock: a reentrant call from a handler that
+ * interrupted the report must not wait for it. */
+static __thread bool writing_report __attribute__((tls_model("initial-exec")));
 
 void hs_report_init(const struct hs_backend *backend)
 {
@@ -76,9 +84,8 @@ static void gather(struct hs_report_data *d, uintptr_t stack_boundary, bool at_e
     d->backend = report_backend->name;
     d->pid = hs_os_getpid();
     d->at_exit = at_exit;
-    if (heap_interrupted) {
-        d->facts.note = "the heap was not examined: a signal handler called heapshim while this "
-                        "thread was inside it (reentrant-call)";
+    if (heap_not_examined) {
+        d->facts.note = heap_not_examined;
     } else if (!heap_usable) {
         d->facts.note = "the fatal signal came from inside heapshim, which may have held the "
                         "heap's locks or been changing its tables: the heap was not scanned";
@@ -89,7 +96,7 @@ static void gather(struct hs_report_data *d, uintptr_t stack_boundary, bool at_e
     d->errors = kept_errors;
     d->error_count = error_count < HS_ERRORS_KEPT ? error_count : HS_ERRORS_KEPT;
     d->errors_dropped = error_count - d->error_count;
-    if (gather_wrappers && heap_usable && !heap_interrupted)
+    if (gather_wrappers && heap_usable && !heap_not_examined)
         gather_wrappers(&d->wrappers);
     d->injections = kept_injections;
     d->injection_count = injection_count < HS_INJECTIONS_KEPT ? injection_count
@@ -133,13 +140,17 @@ static void write_exit_report(const struct hs_report_data *d)
 }
 
 /* Writes one error; in JSON with `final` (the process aborts next), the
- * whole object for the process. */
-static void write_error(const struct hs_error *e, bool final)
+ * whole object for the process. to_stderr: in text to stderr, not the
+ * report's destination (whose file this thread holds locked). */
+static void write_error(const struct hs_error *e, bool final, bool to_stderr)
 {
     struct hs_writer w;
     keep(e);
     if (hs_config.report_format == HS_FORMAT_TEXT) {
-        open_destination(&w);
+        if (to_stderr)
+            hs_writer_open(&w, NULL);
+        else
+            open_destination(&w);
         hs_emit_text_error(&w, e);
         hs_writer_close(&w);
     } else if (final && !exit_report_written) {
@@ -151,21 +162,40 @@ static void write_error(const struct hs_error *e, bool final)
     }
 }
 
+static void take_report_lock(void)
+{
+    hs_lock_acquire(&report_lock);
+    writing_report = true;
+}
+
+static void release_report_lock(void)
+{
+    writing_report = false;
+    hs_lock_release(&report_lock);
+}
+
+/* The backends call this holding none of their locks. Before abort() the
+ * thread leaves the shim for good: the program's SIGABRT handler may
+ * allocate (a crash log) or siglongjmp out (a test runner), and its calls
+ * are then ordinary calls, not reentrant ones. */
 void hs_heap_error(const struct hs_error *e)
 {
     bool fatal = hs_config.on_error == HS_ON_ERROR_ABORT;
-    hs_lock_acquire(&report_lock);
-    write_error(e, fatal);
+    take_report_lock();
+    write_error(e, fatal, false);
     aborting_on_error = fatal;
-    hs_lock_release(&report_lock);
-    if (fatal)
+    release_report_lock();
+    if (fatal) {
+        __atomic_store_n(&abort_started, true, __ATOMIC_RELAXED);
+        hs_thread_in_shim = false;
         abort();
+    }
 }
 
 void hs_report_injection(const struct hs_injection *injection)
 {
     struct hs_writer w;
-    hs_lock_acquire(&report_lock);
+    take_report_lock();
     if (injection_count < HS_INJECTIONS_KEPT)
         kept_injections[injection_count] = *injection;
     injection_count++;
@@ -174,50 +204,72 @@ void hs_report_injection(const struct hs_injection *injection)
         hs_emit_text_injection(&w, injection);
         hs_writer_close(&w);
     }
-    hs_lock_release(&report_lock);
+    release_report_lock();
 }
 
 /* From a signal handler: the report's lock, waiting a second at most for
  * another thread to let it go. False if it is still taken: its holder may
- * be the thread that crashed, and the report goes on without it. */
+ * be the thread that crashed, and the report goes on without it. The
+ * second is on the clock: a leak scan may stop this thread for long. */
 static bool take_report_lock_bounded(void)
 {
-    for (int tries = 0; !hs_lock_try(&report_lock); tries++) {
-        if (hs_single_threaded() || tries == 100)
+    uint64_t give_up = hs_os_now_ms() + 1000;
+    while (!hs_lock_try(&report_lock)) {
+        if (hs_single_threaded() || hs_os_now_ms() >= give_up)
             return false;
         hs_os_sleep_ms(10);
     }
+    writing_report = true;
     return true;
 }
 
 void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault,
                             bool heap_usable, uintptr_t stack_boundary)
 {
-    bool locked = take_report_lock_bounded();
+    bool locked = !writing_report && take_report_lock_bounded();
     if (fault)
-        write_error(fault, false);
+        write_error(fault, false, false);
     struct hs_report_data d;
     gather(&d, stack_boundary, true, heap_usable || aborting_on_error);
     d.ended_by = ended_by;
     write_exit_report(&d);
     hs_leaks_release(&d);
     if (locked)
-        hs_lock_release(&report_lock);
+        release_report_lock();
 }
 
+/* When the interrupted call was writing a report, this thread holds the
+ * lock and the report's file, and maybe the locks symbolizing takes: the
+ * error is written to stderr in text, without its stack, and in JSON is in
+ * no report.
+ * When another thread holds it past the bounded wait, the error is written
+ * all the same if the process ends on it, so that it says why. Inside an
+ * abort() already under way (the program's SIGABRT handler allocating) the
+ * call is refused, never aborted again. */
 void hs_report_reentry(const struct hs_error *e)
 {
-    bool fatal = hs_config.on_error == HS_ON_ERROR_ABORT;
-    /* Held by this thread if the interrupted call was writing a report;
-     * then this one is counted in no list, but the process still ends. */
-    if (hs_lock_try(&report_lock)) {
-        heap_interrupted = true;
-        write_error(e, fatal);
-        heap_interrupted = fatal;
-        hs_lock_release(&report_lock);
+    static const char why[] = "the heap was not examined: a signal handler called heapshim while "
+                              "this thread was inside it (reentrant-call)";
+    bool fatal = hs_config.on_error == HS_ON_ERROR_ABORT &&
+                 !__atomic_load_n(&abort_started, __ATOMIC_RELAXED);
+    const char *was = heap_not_examined;
+    heap_not_examined = why;
+    if (writing_report) {
+        struct hs_error bare = *e;
+        bare.stack = NULL;
+        write_error(&bare, false, true);
+    } else {
+        bool locked = take_report_lock_bounded();
+        if (locked || fatal)
+            write_error(e, fatal, false);
+        if (locked)
+            release_report_lock();
     }
-    if (fatal)
+    heap_not_examined = fatal ? why : was;
+    if (fatal) {
+        __atomic_store_n(&abort_started, true, __ATOMIC_RELAXED);
         abort();
+    }
 }
 
 void hs_report_fork_prepare(void)
@@ -230,16 +282,29 @@ void hs_report_fork_release(void)
     hs_lock_release(&report_lock);
 }
 
-bool hs_report_exit(uintptr_t stack_boundary)
+/* Interrupted: the heap is skipped as for a reentrant call (the same
+ * "not examined" report), and the lock is waited for a bounded time, since
+ * this thread may hold it below the handler. */
+bool hs_report_exit(uintptr_t stack_boundary, bool interrupted)
 {
     struct hs_report_data d;
-    if (report_backend->check_all)
-        report_backend->check_all();
-    hs_lock_acquire(&report_lock);
+    bool locked;
+    if (interrupted) {
+        heap_not_examined = "the heap was not examined: exit() was called from a signal handler "
+                            "that interrupted heapshim on this thread, which may hold the heap's "
+                            "locks or be changing its tables";
+        locked = !writing_report && take_report_lock_bounded();
+    } else {
+        if (report_backend->check_all)
+            report_backend->check_all();
+        take_report_lock();
+        locked = true;
+    }
     gather(&d, stack_boundary, true, true);
     write_exit_report(&d);
     hs_leaks_release(&d);
-    hs_lock_release(&report_lock);
+    if (locked)
+        release_report_lock();
     return d.kinds[HS_DEFINITE].blocks > 0;
 }
 
@@ -247,7 +312,7 @@ void hs_report_leak_check(uintptr_t stack_boundary, bool write, struct hs_leak_c
 {
     struct hs_report_data d;
     struct hs_writer w;
-    hs_lock_acquire(&report_lock);
+    take_report_lock();
     gather(&d, stack_boundary, false, true);
     if (write) {
         open_for_text(&w);
@@ -255,7 +320,7 @@ void hs_report_leak_check(uintptr_t stack_boundary, bool write, struct hs_leak_c
         hs_writer_close(&w);
     }
     hs_leaks_release(&d);
-    hs_lock_release(&report_lock);
+    release_report_lock();
     out->classified = d.classified;
     out->live = (struct hs_tally){d.live_bytes, d.live_blocks};
     memcpy(out->kinds, d.kinds, sizeof out->kinds);
@@ -268,10 +333,10 @@ bool hs_report_describe(uintptr_t addr)
     struct hs_writer w;
     memset(&place, 0, sizeof place);
     bool found = report_backend->locate(addr, &place);
-    hs_lock_acquire(&report_lock);
+    take_report_lock();
     open_for_text(&w);
     hs_emit_text_place(&w, addr, found ? &place : NULL);
     hs_writer_close(&w);
-    hs_lock_release(&report_lock);
+    release_report_lock();
     return found;
 }

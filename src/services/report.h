@@ -110,7 +110,10 @@ bool hs_report_describe(uintptr_t addr);
 
 /* Writes the exit report. Returns true if definite leaks were found (and
  * not suppressed). stack_boundary: the calling thread's stack below this
- * address belongs to the shim and is no root. */
-bool hs_report_exit(uintptr_t stack_boundary);
+ * address belongs to the shim and is no root. interrupted: exit() was
+ * called from a signal handler that interrupted the shim on this thread:
+ * the heap is not examined (the report says so) and no lock is waited for
+ * without bound. */
+bool hs_report_exit(uintptr_t stack_boundary, bool interrupted);
 
 #endif
