@@ -18,14 +18,21 @@ run() {
         "${@:3}" "$program" "$1"
 }
 
-for run in $(seq 1 20); do
-    run race "$HS_TMP/race.$run.%p" HEAPSHIM_REPORT_FORMAT=json ||
-        fail "race run $run: exit status $?"
-    python3 "$HS_ROOT/test/check_report.py" --backend "$HS_BACKEND" --reports "$HS_TMP"/race."$run".* \
-        --source "$HS_ROOT/test/c/exit_race.c" \
-        -- 'definite 48 1' 'indirect 0 0' 'possible 0 0' ||
-        fail "race run $run: not exactly the one leak"
-done
+# counts MODE RUNS WHAT EXPECTED...: RUNS runs of MODE, each with exactly the
+# EXPECTED counts in its JSON report (test/check_report.py), else fails
+# saying WHAT.
+counts() {
+    local mode=$1 runs=$2 what=$3 run
+    for run in $(seq 1 "$runs"); do
+        run "$mode" "$HS_TMP/$mode.$run.%p" HEAPSHIM_REPORT_FORMAT=json ||
+            fail "$mode run $run: exit status $?"
+        python3 "$HS_ROOT/test/check_report.py" --backend "$HS_BACKEND" \
+            --reports "$HS_TMP/$mode.$run".* --source "$HS_ROOT/test/c/exit_race.c" \
+            -- "${@:4}" || fail "$mode run $run: $what"
+    done
+}
+
+counts race 20 'not exactly the one leak' 'definite 48 1' 'indirect 0 0' 'possible 0 0'
 
 for run in 1 2 3; do
     run blocked "$HS_TMP/blocked.$run" ||
@@ -38,22 +45,11 @@ done
 # Threads that never called the allocator are stopped too: the live frame
 # of one holds a block, a returned frame of the other the only copy of
 # another, which is lost.
-for run in 1 2 3; do
-    run foreign "$HS_TMP/foreign.$run.%p" HEAPSHIM_REPORT_FORMAT=json || fail "foreign run $run: exit status $?"
-    python3 "$HS_ROOT/test/check_report.py" --backend "$HS_BACKEND" --reports "$HS_TMP"/foreign."$run".* \
-        --source "$HS_ROOT/test/c/exit_race.c" \
-        -- 'definite 96 2' 'indirect 0 0' 'possible 0 0' 'reachable-at-least 64 1' ||
-        fail "foreign run $run: wrong counts"
-done
+counts foreign 3 'wrong counts' \
+    'definite 96 2' 'indirect 0 0' 'possible 0 0' 'reachable-at-least 64 1'
 
 # heapshim_leak_check while the threads run stops them too, and leaves the
 # program's own handler for the stop signal as it was.
-for run in 1 2 3; do
-    run check "$HS_TMP/check.$run.%p" HEAPSHIM_REPORT_FORMAT=json || fail "check run $run: exit status $?"
-    python3 "$HS_ROOT/test/check_report.py" --backend "$HS_BACKEND" --reports "$HS_TMP"/check."$run".* \
-        --source "$HS_ROOT/test/c/exit_race.c" \
-        -- 'definite 48 1' 'indirect 0 0' 'possible 0 0' ||
-        fail "check run $run: not exactly the one leak at exit"
-done
+counts check 3 'not exactly the one leak at exit' 'definite 48 1' 'indirect 0 0' 'possible 0 0'
 grep -l 'heapshim: ERROR' race.* blocked.* foreign.* check.* && fail "a heap error was reported"
 exit 0
