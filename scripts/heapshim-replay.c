@@ -4,7 +4,7 @@
  *     calls=N seconds=S maxrss_kib=K failed=F
  * OPS is written by `heapshim-trace ops` (or replay): a header ("HSRP", u32
  * slot count, u64 call count) and a 24-byte record per call (u8 call as in
- * src/services/calls.h, u8 log2 of an alignment or 0, u16 0, u32 slot of the
+ * src/wrappers/calls.h, u8 log2 of an alignment or 0, u16 0, u32 slot of the
  * block, u32 0, u32 0, u64 size). A slot holds one block at a time: an
  * allocation fills it, realloc keeps it, a release empties it.
  *

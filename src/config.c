@@ -21,10 +21,10 @@
 
 #include <string.h>
 
-#include "services/escape.h"
-#include "services/fmt.h"
-#include "services/os.h"
-#include "services/writer.h"
+#include "services/report/escape.h"
+#include "services/report/fmt.h"
+#include "services/core/os.h"
+#include "services/report/writer.h"
 
 extern char **environ;
 

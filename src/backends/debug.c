@@ -38,19 +38,19 @@
  * released, since writing one enumerates the blocks. */
 #include <string.h>
 
-#include "../backend.h"
-#include "../config.h"
-#include "../services/bulk.h"
-#include "../services/check.h"
-#include "../services/depot.h"
-#include "../services/lock.h"
-#include "../services/mapcache.h"
-#include "../services/os.h"
-#include "../services/pool.h"
-#include "../services/report.h"
-#include "../services/stack.h"
-#include "../services/table.h"
-#include "../services/thread.h"
+#include "backend.h"
+#include "config.h"
+#include "services/mem/bulk.h"
+#include "services/core/check.h"
+#include "services/unwind/depot.h"
+#include "services/core/lock.h"
+#include "services/mem/mapcache.h"
+#include "services/core/os.h"
+#include "services/mem/pool.h"
+#include "services/report/report.h"
+#include "services/unwind/stack.h"
+#include "services/mem/table.h"
+#include "services/core/thread.h"
 
 #define REDZONE 16
 #define RIGHT_ZONE_MAX 4096  /* slack past that is left unfilled, unchecked */

@@ -12,11 +12,11 @@
 #define _GNU_SOURCE
 #include <string.h>
 
-#include "../backend.h"
-#include "../services/check.h"
-#include "../services/object_symbol.h"
-#include "../services/report.h"
-#include "../services/thread.h"
+#include "backend.h"
+#include "services/core/check.h"
+#include "services/symbols/object_symbol.h"
+#include "services/report/report.h"
+#include "services/core/thread.h"
 
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t count, size_t size);

@@ -21,24 +21,24 @@
  * costs one, out of vm.max_map_count for the whole process. The backend keeps
  * to a budget below that limit, evicts from the quarantine to stay within it,
  * and when even that is not enough serves blocks unguarded from the shared
- * pool (services/pool.c) until room comes back. Allocation never fails for
+ * pool (services/mem/pool.c) until room comes back. Allocation never fails for
  * want of maps.
  *
- * Metadata lives out of band in a block table (services/table.c) keyed by the
+ * Metadata lives out of band in a block table (services/mem/table.c) keyed by the
  * address the program holds. One lock covers it all: every operation makes
  * system calls that take the kernel's mm lock anyway. */
 #include <string.h>
 
-#include "../backend.h"
-#include "../config.h"
-#include "../services/check.h"
-#include "../services/lock.h"
-#include "../services/os.h"
-#include "../services/pool.h"
-#include "../services/regions.h"
-#include "../services/report.h"
-#include "../services/table.h"
-#include "../services/thread.h"
+#include "backend.h"
+#include "config.h"
+#include "services/core/check.h"
+#include "services/core/lock.h"
+#include "services/core/os.h"
+#include "services/mem/pool.h"
+#include "services/mem/regions.h"
+#include "services/report/report.h"
+#include "services/mem/table.h"
+#include "services/core/thread.h"
 
 enum placement { GUARDED, POOLED, MAPPED };
 enum state { LIVE, FREED };

@@ -1,6 +1,6 @@
 /* The backends built into this library, by configuration id. */
-#include "../backend.h"
-#include "../config.h"
+#include "backend.h"
+#include "config.h"
 
 const struct hs_backend *hs_backend_get(int backend_id)
 {

@@ -5,13 +5,13 @@
  * against another version of the header gets what both know of. */
 #include <string.h>
 
-#include "../config.h"
-#include "../services/calls.h"
-#include "../services/report.h"
-#include "../services/wrapper_facts.h"
-#include "../wrappers/wrappers.h"
-#include "../services/thread.h"
-#include "entry.h"
+#include "config.h"
+#include "wrappers/calls.h"
+#include "services/report/report.h"
+#include "wrappers/facts.h"
+#include "wrappers/wrappers.h"
+#include "services/core/thread.h"
+#include "entry/entry.h"
 #include "heapshim.h"
 
 static void copy_out(void *out, size_t out_size, const void *filled, size_t filled_size)

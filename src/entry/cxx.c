@@ -10,9 +10,9 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 
-#include "../services/fmt.h"
-#include "../services/writer.h"
-#include "entry.h"
+#include "services/report/fmt.h"
+#include "services/report/writer.h"
+#include "entry/entry.h"
 
 typedef void new_handler_fn(void);
 

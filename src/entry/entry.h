@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../backend.h"
-#include "../services/thread.h"
+#include "backend.h"
+#include "services/core/thread.h"
 
 #define HS_EXPORT __attribute__((visibility("default")))
 

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../services/fmt.h"
-#include "../services/writer.h"
-#include "entry.h"
+#include "services/report/fmt.h"
+#include "services/report/writer.h"
+#include "entry/entry.h"
 #include "heapshim.h"
 
 static void count_block(const struct hs_block *b, void *ctx)

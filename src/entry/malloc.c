@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../services/os.h"
-#include "../services/thread.h"
-#include "entry.h"
+#include "services/core/os.h"
+#include "services/core/thread.h"
+#include "entry/entry.h"
 
 void *hs_out_of_memory(void)
 {

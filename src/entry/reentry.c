@@ -20,12 +20,12 @@
 #include <errno.h>
 #include <stddef.h>
 
-#include "../config.h"
-#include "../services/depot.h"
-#include "../services/report.h"
-#include "../services/stack.h"
-#include "../services/thread.h"
-#include "entry.h"
+#include "config.h"
+#include "services/unwind/depot.h"
+#include "services/report/report.h"
+#include "services/unwind/stack.h"
+#include "services/core/thread.h"
+#include "entry/entry.h"
 
 #define STACKS_KEPT 16
 

@@ -14,16 +14,16 @@
  * Function names come from the symbolizer, which is only used once the
  * constructor has run: earlier calls are never under FAIL_IN's function.
  * Each return address is symbolized once and its answer cached. */
-#include "../config.h"
-#include "../services/lock.h"
-#include "../services/os.h"
-#include "../services/pattern.h"
-#include "../services/report.h"
-#include "../services/stack.h"
-#include "../services/symbolize.h"
-#include "../services/table.h"
-#include "../services/thread.h"
-#include "wrappers.h"
+#include "config.h"
+#include "services/core/lock.h"
+#include "services/core/os.h"
+#include "services/symbols/pattern.h"
+#include "services/report/report.h"
+#include "services/unwind/stack.h"
+#include "services/symbols/symbolize.h"
+#include "services/mem/table.h"
+#include "services/core/thread.h"
+#include "wrappers/wrappers.h"
 
 static const struct hs_backend *below;
 static struct hs_backend fail;

@@ -8,12 +8,12 @@
  * compare-and-swap, so threads racing for the last bytes cannot overshoot
  * it together; the book holds each block's size for its release. */
 
-#include "../config.h"
-#include "../services/book.h"
-#include "../services/gauge.h"
-#include "../services/stack.h"
-#include "../services/thread.h"
-#include "wrappers.h"
+#include "config.h"
+#include "wrappers/book.h"
+#include "wrappers/gauge.h"
+#include "services/unwind/stack.h"
+#include "services/core/thread.h"
+#include "wrappers/wrappers.h"
 
 static const struct hs_backend *below;
 static struct hs_backend limit;

@@ -12,9 +12,9 @@
  * every wrapper off there is no gate and nothing to bypass: the bare fast
  * path pays nothing. In both cases the block is made inside an ignore
  * scope, so it is never reported as a leak. */
-#include "../services/check.h"
-#include "../services/thread.h"
-#include "wrappers.h"
+#include "services/core/check.h"
+#include "services/core/thread.h"
+#include "wrappers/wrappers.h"
 
 static __thread bool in_own_scope __attribute__((tls_model("initial-exec")));
 static const struct hs_backend *wrapped;  /* the chain's top beneath the gate */

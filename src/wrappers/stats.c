@@ -2,7 +2,7 @@
  * users look for, reported at exit.
  *
  * Each thread counts its calls, failures, bytes and request sizes in a
- * block of its own (services/perthread.h), folded into the totals when it
+ * block of its own (wrappers/perthread.h), folded into the totals when it
  * ends and gathered with the others at exit. The live heap (bytes and
  * blocks, with their peaks) is one pair of gauges shared by all threads,
  * since a peak is a fact about all of them at once; the book holds the
@@ -14,13 +14,13 @@
  * peak live bytes for the top lists. */
 #include <string.h>
 
-#include "../config.h"
-#include "../services/book.h"
-#include "../services/gauge.h"
-#include "../services/perthread.h"
-#include "../services/stack.h"
-#include "../services/thread.h"
-#include "wrappers.h"
+#include "config.h"
+#include "wrappers/book.h"
+#include "wrappers/gauge.h"
+#include "wrappers/perthread.h"
+#include "services/unwind/stack.h"
+#include "services/core/thread.h"
+#include "wrappers/wrappers.h"
 
 struct site {
     uintptr_t stack;          /* key: the site's stack in the depot */

@@ -4,7 +4,7 @@
  *
  * Each thread writes records into a buffer of its own and sends a full
  * buffer to the file as one chunk, with one raw write() on a descriptor
- * opened with O_APPEND for that write only (services/writer.h: no
+ * opened with O_APPEND for that write only (services/report/writer.h: no
  * descriptor of the shim's stays open in the program's view), so the chunks
  * of threads and of processes sharing the file never interleave. The file
  * is created if missing and appended to, never truncated, so a trace without
@@ -36,14 +36,14 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../config.h"
-#include "../services/fmt.h"
-#include "../services/lock.h"
-#include "../services/os.h"
-#include "../services/perthread.h"
-#include "../services/thread.h"
-#include "../services/writer.h"
-#include "wrappers.h"
+#include "config.h"
+#include "services/report/fmt.h"
+#include "services/core/lock.h"
+#include "services/core/os.h"
+#include "wrappers/perthread.h"
+#include "services/core/thread.h"
+#include "services/report/writer.h"
+#include "wrappers/wrappers.h"
 
 #define HEADER 24
 #define BUFFER_BYTES (64 * 1024 - 64)

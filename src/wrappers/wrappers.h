@@ -20,8 +20,8 @@
 #ifndef HS_WRAPPERS_H
 #define HS_WRAPPERS_H
 
-#include "../backend.h"
-#include "../services/wrapper_facts.h"
+#include "backend.h"
+#include "wrappers/facts.h"
 
 /* From init, once the backend is ready: the allocator the entry points
  * call (the backend itself when every wrapper is off). The backend must

@@ -3,11 +3,11 @@
  * and no atomic operation; everything else is out of line. */
 #include <string.h>
 
-#include "../../config.h"
-#include "../../services/check.h"
-#include "../../services/report.h"
-#include "../../services/thread.h"
-#include "alloc_inline.h"
+#include "config.h"
+#include "services/core/check.h"
+#include "services/report/report.h"
+#include "services/core/thread.h"
+#include "backends/arena/alloc_inline.h"
 
 static void *alloc_aligned_small(size_t size, size_t align)
 {

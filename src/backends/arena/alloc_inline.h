@@ -2,7 +2,7 @@
 #ifndef HS_ARENA_ALLOC_INLINE_H
 #define HS_ARENA_ALLOC_INLINE_H
 
-#include "arena.h"
+#include "backends/arena/arena.h"
 
 /* Takes the first free block of the page: NULL if there is none, or if
  * taking it needs more than the quick check. The block must carry its

@@ -13,7 +13,7 @@
  * part of a page.
  *
  * Pages (pages.c). A small page is a run of slices holding blocks of one
- * size class (services/sizeclass.h, up to 64 KiB, at most 12.5% rounding
+ * size class (services/mem/sizeclass.h, up to 64 KiB, at most 12.5% rounding
  * above 128 bytes). A large page is a run of slices holding one block of up
  * to LARGE_MAX bytes. Larger blocks are huge (huge.c): a run of whole
  * segments of their own, moved with mremap when they grow.
@@ -55,7 +55,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../services/sizeclass.h"
+#include "services/mem/sizeclass.h"
 
 #define SEGMENT_SHIFT 22
 #define SEGMENT_SIZE ((size_t)1 << SEGMENT_SHIFT)

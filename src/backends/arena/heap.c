@@ -12,10 +12,10 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 
-#include "../../services/lock.h"
-#include "../../services/regions.h"
-#include "../../services/thread.h"
-#include "arena.h"
+#include "services/core/lock.h"
+#include "services/mem/regions.h"
+#include "services/core/thread.h"
+#include "backends/arena/arena.h"
 
 #define HEAPS_PER_CHUNK 64
 

@@ -10,9 +10,9 @@
  * CACHE_DELAY_MS goes back to the kernel. */
 #include <string.h>
 
-#include "../../services/lock.h"
-#include "../../services/os.h"
-#include "arena.h"
+#include "services/core/lock.h"
+#include "services/core/os.h"
+#include "backends/arena/arena.h"
 
 #define CACHE_RUNS 8
 #define CACHE_BYTES ((size_t)128 << 20)

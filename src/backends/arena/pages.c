@@ -5,8 +5,8 @@
  * segment unless it is the only page of its class, which saves a program
  * that allocates and frees one block in a loop from taking and giving a page
  * every time. */
-#include "../../services/check.h"
-#include "alloc_inline.h"
+#include "services/core/check.h"
+#include "backends/arena/alloc_inline.h"
 
 /* Bytes of blocks carved at a time. */
 #define CARVE_BYTES 4096

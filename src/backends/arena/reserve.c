@@ -8,11 +8,11 @@
  * back to the kernel only when they have sat there for a while. */
 #include <string.h>
 
-#include "../../services/check.h"
-#include "../../services/lock.h"
-#include "../../services/os.h"
-#include "../../services/regions.h"
-#include "arena.h"
+#include "services/core/check.h"
+#include "services/core/lock.h"
+#include "services/core/os.h"
+#include "services/mem/regions.h"
+#include "backends/arena/arena.h"
 
 /* Tried first, halved on failure (a ulimit -v, a small address space). */
 #define RESERVATION_SIZE ((size_t)1 << 42)

@@ -7,9 +7,9 @@
  * PURGE_DELAY_MS they go back to the kernel with madvise. A segment whose
  * slices are all free goes back to the reservation, unless it is the heap's
  * last. */
-#include "../../services/check.h"
-#include "../../services/os.h"
-#include "arena.h"
+#include "services/core/check.h"
+#include "services/core/os.h"
+#include "backends/arena/arena.h"
 
 #define PURGE_DELAY_MS 1000
 /* Every slice but the first, which holds the header. */

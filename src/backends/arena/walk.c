@@ -5,8 +5,8 @@
  * no segment is unmapped under the walk; threads still running may change
  * pages meanwhile, which can make the report miss or add a block they are
  * handling at that instant, never read unmapped memory. */
-#include "../../backend.h"
-#include "alloc_inline.h"
+#include "backend.h"
+#include "backends/arena/alloc_inline.h"
 
 static void visit_block(hs_block_visitor *visit, void *ctx, uintptr_t address, size_t size,
                         size_t extent)

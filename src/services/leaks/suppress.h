@@ -1,0 +1,27 @@
+/* Leak suppressions: a file of LeakSanitizer-style lines,
+ *     leak:PATTERN
+ * with '#' starting a comment. A leak group is suppressed when PATTERN
+ * matches the function, source file or module of any frame of its
+ * allocation stack. PATTERN matches as a substring, '*' stands for any run
+ * of characters, and a leading '^' or trailing '$' anchors it. */
+#ifndef HS_SUPPRESS_H
+#define HS_SUPPRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "services/unwind/depot.h"
+
+#define HS_SUPPRESSIONS_MAX 256
+
+/* Reads the file HEAPSHIM_SUPPRESSIONS names; a file that cannot be read or
+ * a line that is not understood is a configuration error. */
+void hs_suppressions_load(const char *path);
+
+/* The index of the first pattern that matches the stack, or -1. */
+int hs_suppression_match(const struct hs_stack *stack);
+
+size_t hs_suppression_count(void);
+const char *hs_suppression_pattern(int index);
+
+#endif
