@@ -156,7 +156,7 @@ struct hs_backend {
     void (*fork_child)(void);
 };
 
-/* The backends built into this library; NULL for one that is not. */
+/* The backend a configuration id names (config.h); every one is built. */
 const struct hs_backend *hs_backend_get(int backend_id);
 
 extern const struct hs_backend hs_page_backend;

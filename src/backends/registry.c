@@ -1,6 +1,7 @@
 /* The backends built into this library, by configuration id. */
 #include "backend.h"
 #include "config.h"
+#include "services/core/check.h"
 
 const struct hs_backend *hs_backend_get(int backend_id)
 {
@@ -13,7 +14,6 @@ const struct hs_backend *hs_backend_get(int backend_id)
         return hs_arena_backend(hs_config.arena_free);
     case HS_BACKEND_LIBC:
         return &hs_libc_backend;
-    default:
-        return NULL;
     }
+    hs_assert_fail("a backend id that config.c never sets", __FILE__, __LINE__);
 }

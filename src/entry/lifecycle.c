@@ -10,7 +10,6 @@
 #include "services/mem/bulk.h"
 #include "services/unwind/depot.h"
 #include "services/core/fault.h"
-#include "services/report/fmt.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
 #include "services/mem/regions.h"
@@ -28,14 +27,6 @@ const struct hs_backend *hs_active;
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 static int init_state = INIT_NONE;
 
-static _Noreturn void backend_not_built(void)
-{
-    char why[256];
-    hs_format(why, sizeof why, "the %s backend is not built yet (a later heapshim version adds "
-              "it); built backends: debug, arena, page, libc", hs_backend_name(hs_config.backend));
-    hs_config_error("HEAPSHIM_BACKEND", hs_backend_name(hs_config.backend), why);
-}
-
 /* Reading the configuration allocates nothing, so no call can come back
  * into the shim from this thread while it runs; other threads wait. */
 const struct hs_backend *hs_init(void)
@@ -45,8 +36,6 @@ const struct hs_backend *hs_init(void)
                                     __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
         hs_config_load();
         const struct hs_backend *b = hs_backend_get(hs_config.backend);
-        if (!b)
-            backend_not_built();
         if (b->init)
             b->init();
         hs_report_init(b);
