@@ -103,6 +103,9 @@ struct hs_backend {
     /* Misuse faults at once (guard pages): the shim then diagnoses SIGSEGV
      * with locate, from its signal handler. */
     bool faults;
+    /* Every block keeps its allocation stack: the program already pays for
+     * stack capture, so a wrapper may record stacks of its own too. */
+    bool records_stacks;
     /* Called once the configuration is read, before the first block is
      * served; it must not allocate. NULL if nothing is needed. */
     void (*init)(void);

@@ -878,6 +878,7 @@ static void debug_init(void)
 
 const struct hs_backend hs_debug_backend = {
     .name = "debug",
+    .records_stacks = true,
     .init = debug_init,
     .start = NULL,
     .alloc = debug_alloc,

@@ -109,8 +109,7 @@ static bool inject(enum hs_call call, size_t size)
         .bytes = size,
         .allocation = n,
         .thread = hs_thread_number(),
-        .stack = hs_config.backend == HS_BACKEND_DEBUG ? hs_stack_record(hs_config.stack_depth)
-                                                       : NULL,
+        .stack = below->records_stacks ? hs_stack_record(hs_config.stack_depth) : NULL,
     };
     hs_report_injection(&report);
     return true;

@@ -33,7 +33,7 @@ static bool reserve(size_t size, enum hs_call call, size_t requested)
         first.first_bytes = requested;
         first.first_in_use = before;
         first.first_thread = hs_thread_number();
-        if (hs_config.backend == HS_BACKEND_DEBUG)
+        if (below->records_stacks)
             first.first_stack = hs_stack_record(hs_config.stack_depth);
     }
     return false;

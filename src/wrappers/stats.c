@@ -210,7 +210,7 @@ static void stats_fork_child(void)
 const struct hs_backend *hs_stats_over(const struct hs_backend *layer)
 {
     below = layer;
-    with_sites = hs_config.backend == HS_BACKEND_DEBUG && hs_config.stack_depth > 0;
+    with_sites = layer->records_stacks && hs_config.stack_depth > 0;
     hs_book_init(&book);
     hs_shards_init(&sites, sizeof(struct site));
     hs_thread_at_exit(thread_ends);
