@@ -133,7 +133,7 @@ struct hs_backend {
      * report the error that fits (freed before, or never allocated). */
     void (*report_invalid)(void *ptr, const char *call);
     /* Calls visit for every live block. The caller holds the backend still
-     * (fork_prepare) meanwhile, so visit must not allocate. */
+     * (freeze) meanwhile, so visit must not allocate. */
     void (*for_each_block)(hs_block_visitor *visit, void *ctx);
     /* Says which block, live or freed and still remembered, addr belongs
      * to: for a fault diagnosis, and for heapshim_print_stack. A backend
@@ -151,9 +151,13 @@ struct hs_backend {
     bool (*trim)(void);
     /* Facts about the backend's state for the exit report. */
     void (*facts)(struct hs_backend_facts *out);
+    /* Holds the heap still until thaw: no block comes or goes, so that
+     * for_each_block sees one state. A thread that calls in meanwhile
+     * waits; the freezing thread itself must not allocate. */
+    void (*freeze)(void);
+    void (*thaw)(void);
     /* fork(): take every lock before, release after in the parent, and make
-     * the state consistent for the single thread of the child. The report
-     * also uses prepare and parent to hold the heap still while it looks. */
+     * the state consistent for the single thread of the child. */
     void (*fork_prepare)(void);
     void (*fork_parent)(void);
     void (*fork_child)(void);

@@ -840,22 +840,32 @@ static void debug_facts(struct hs_backend_facts *out)
     }
 }
 
-static void debug_fork_prepare(void)
+static void debug_freeze(void)
 {
     for (int i = 0; i < SHARDS; i++)
         hs_lock_acquire(&shards[i].lock);
     for (int i = 0; i < POOLS; i++)
         hs_lock_acquire(&pools[i].lock);
+}
+
+static void debug_thaw(void)
+{
+    for (int i = 0; i < POOLS; i++)
+        hs_lock_release(&pools[i].lock);
+    for (int i = 0; i < SHARDS; i++)
+        hs_lock_release(&shards[i].lock);
+}
+
+static void debug_fork_prepare(void)
+{
+    debug_freeze();
     hs_mapcache_fork_prepare();
 }
 
 static void debug_fork_parent(void)
 {
     hs_mapcache_fork_release();
-    for (int i = 0; i < POOLS; i++)
-        hs_lock_release(&pools[i].lock);
-    for (int i = 0; i < SHARDS; i++)
-        hs_lock_release(&shards[i].lock);
+    debug_thaw();
 }
 
 static void debug_fork_child(void)
@@ -893,6 +903,8 @@ const struct hs_backend hs_debug_backend = {
     .check_all = debug_check_all,
     .trim = NULL,
     .facts = debug_facts,
+    .freeze = debug_freeze,
+    .thaw = debug_thaw,
     .fork_prepare = debug_fork_prepare,
     .fork_parent = debug_fork_parent,
     .fork_child = debug_fork_child,

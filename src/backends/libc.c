@@ -105,7 +105,8 @@ static void libc_facts(struct hs_backend_facts *out)
                 "in use or lost";
 }
 
-static void libc_fork_nothing(void)
+/* glibc keeps its own locks and its own fork handlers. */
+static void libc_nothing(void)
 {
 }
 
@@ -119,7 +120,9 @@ const struct hs_backend hs_libc_backend = {
     .for_each_block = libc_for_each_block,
     .trim = libc_trim,
     .facts = libc_facts,
-    .fork_prepare = libc_fork_nothing,
-    .fork_parent = libc_fork_nothing,
-    .fork_child = libc_fork_nothing,
+    .freeze = libc_nothing,
+    .thaw = libc_nothing,
+    .fork_prepare = libc_nothing,
+    .fork_parent = libc_nothing,
+    .fork_child = libc_nothing,
 };

@@ -462,8 +462,8 @@ static void page_facts(struct hs_backend_facts *out)
     hs_lock_release(&page.lock);
 }
 
-static void page_fork_prepare(void) { hs_lock_acquire(&page.lock); }
-static void page_fork_parent(void) { hs_lock_release(&page.lock); }
+static void page_freeze(void) { hs_lock_acquire(&page.lock); }
+static void page_thaw(void) { hs_lock_release(&page.lock); }
 static void page_fork_child(void) { hs_lock_reset(&page.lock); }
 
 const struct hs_backend hs_page_backend = {
@@ -481,7 +481,9 @@ const struct hs_backend hs_page_backend = {
     .ignore = page_ignore,
     .trim = NULL,
     .facts = page_facts,
-    .fork_prepare = page_fork_prepare,
-    .fork_parent = page_fork_parent,
+    .freeze = page_freeze,
+    .thaw = page_thaw,
+    .fork_prepare = page_freeze,
+    .fork_parent = page_thaw,
     .fork_child = page_fork_child,
 };

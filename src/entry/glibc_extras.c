@@ -28,9 +28,9 @@ struct hs_usage hs_usage_now(void)
         return u;
     }
     hs_thread_in_shim = true;
-    b->fork_prepare();
+    b->freeze();
     b->for_each_block(count_block, &u);
-    b->fork_parent();
+    b->thaw();
     hs_thread_in_shim = false;
     return u;
 }

@@ -320,14 +320,14 @@ static bool arena_trim(void)
     return true;
 }
 
-static void arena_fork_prepare(void)
+static void arena_freeze(void)
 {
     hs_arena_heaps_lock();
     hs_arena_huge_lock();
     hs_arena_reserve_lock();
 }
 
-static void arena_fork_parent(void)
+static void arena_thaw(void)
 {
     hs_arena_reserve_unlock();
     hs_arena_huge_unlock();
@@ -354,8 +354,10 @@ static const struct hs_backend arena = {
     .for_each_block = hs_arena_for_each_block,
     .trim = arena_trim,
     .facts = hs_arena_facts,
-    .fork_prepare = arena_fork_prepare,
-    .fork_parent = arena_fork_parent,
+    .freeze = arena_freeze,
+    .thaw = arena_thaw,
+    .fork_prepare = arena_freeze,
+    .fork_parent = arena_thaw,
     .fork_child = arena_fork_child,
 };
 

@@ -1,7 +1,7 @@
 /* The exit report's view of the arenas: every live block, found by walking
  * the segments in address order, with no per-call bookkeeping. A small
  * or large block is live unless it carries its freed tag; a huge run is one
- * block. The caller holds the reservation still (fork_prepare), so
+ * block. The caller holds the reservation still (freeze), so
  * no segment is unmapped under the walk; threads still running may change
  * pages meanwhile, which can make the report miss or add a block they are
  * handling at that instant, never read unmapped memory. */

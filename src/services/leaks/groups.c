@@ -121,7 +121,7 @@ void hs_leaks_gather(struct hs_report_data *d, const struct hs_backend *backend,
     struct hs_world world;
     /* No block comes or goes while we look, and no thread moves a pointer:
      * the heap's locks first, so that no thread is stopped holding one. */
-    backend->fork_prepare();
+    backend->freeze();
     hs_world_stop(&world);
     backend->for_each_block(count_block, &c);
     size_t mapped = c.capacity;
@@ -136,7 +136,7 @@ void hs_leaks_gather(struct hs_report_data *d, const struct hs_backend *backend,
                     hs_scan(c.entries, c.count, stack_boundary, &world);
     d->threads_running = world.made ? world.unstopped : 1;
     hs_world_resume(&world);
-    backend->fork_parent();
+    backend->thaw();
 
     if (d->classified && c.count) {
         d->groups = map_array(c.count, sizeof *d->groups);

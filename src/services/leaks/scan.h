@@ -12,7 +12,7 @@
  *   definite   no pointer to it at all.
  * The scan is conservative: any aligned word that holds an address inside a
  * block counts as a pointer. It reads memory only; the caller keeps the heap
- * still (the backend's fork_prepare) and the other threads stopped (stop.h)
+ * still (the backend's freeze) and the other threads stopped (stop.h)
  * while it runs. The stopped threads' registers are roots. */
 #ifndef HS_SCAN_H
 #define HS_SCAN_H
