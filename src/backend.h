@@ -147,6 +147,12 @@ struct hs_backend {
     /* Checks every live block for damage (redzones), reporting each damaged
      * one; returns how many were. NULL when the backend cannot tell. */
     size_t (*check_all)(void);
+    /* Walks every structure the backend keeps (pages, free lists, tables,
+     * counts) and checks each against the invariants its header states,
+     * failing with HS_ASSERT at the first broken one. Costly: called only
+     * in builds with HS_EXPENSIVE (check.h). The caller holds the heap
+     * still (freeze). NULL when the backend has nothing to check. */
+    void (*validate)(void);
     /* Returns free memory to the kernel (malloc_trim); true if any was. */
     bool (*trim)(void);
     /* Facts about the backend's state for the exit report. */
