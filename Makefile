@@ -133,11 +133,11 @@ $(UNIT)/%_fixtures.h: test/unit/fixture_%.py
 
 # The same small C file with DWARF 5 and with DWARF 4 line tables, at -O0
 # (so its frames keep the frame pointer: known CFI).
-$(UNIT)/fixture_lines5.so: test/unit/fixture_lines.c
+$(UNIT)/fixture_lines5.so: test/unit/fixture_lines.c test/unit/fixture_lines.h
 	@mkdir -p $(dir $@)
 	$(CC) -g -gdwarf-5 -O0 -fPIC -c -o $(@:.so=.o) $<
 	$(CC) -shared -nostdlib -o $@ $(@:.so=.o)
-$(UNIT)/fixture_lines4.so: test/unit/fixture_lines.c
+$(UNIT)/fixture_lines4.so: test/unit/fixture_lines.c test/unit/fixture_lines.h
 	@mkdir -p $(dir $@)
 	$(CC) -g -gdwarf-4 -O0 -fPIC -c -o $(@:.so=.o) $<
 	$(CC) -shared -nostdlib -o $@ $(@:.so=.o)
