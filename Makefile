@@ -97,7 +97,7 @@ UNIT_SRCS_sort        := services/mem/sort $(UNIT_BASE)
 UNIT_SRCS_table       := services/mem/table $(UNIT_BASE)
 UNIT_SRCS_sizeclass   :=
 UNIT_SRCS_pattern     := services/symbols/pattern
-UNIT_SRCS_suppress    := services/leaks/suppress services/symbols/pattern $(UNIT_WRITE)
+UNIT_SRCS_suppress    := services/leaks/suppress services/symbols/pattern config $(UNIT_WRITE)
 UNIT_SRCS_inflate     := services/symbols/inflate
 UNIT_SRCS_dwarf_lines := services/symbols/dwarf_lines $(UNIT_ELF)
 UNIT_SRCS_cfi         := services/unwind/cfi
@@ -131,18 +131,15 @@ $(UNIT)/%_fixtures.h: test/unit/fixture_%.py
 	@mkdir -p $(dir $@)
 	python3 $< > $@.tmp && mv $@.tmp $@
 
-# The same small C file with DWARF 5 and with DWARF 4 line tables, at -O0
-# (so its frames keep the frame pointer: known CFI).
-$(UNIT)/fixture_lines5.so: test/unit/fixture_lines.c test/unit/fixture_lines.h
+# The same small C file with DWARF 5 and with DWARF 4 line tables
+# (fixture_lines5.so, fixture_lines4.so), at -O0 (so its frames keep the
+# frame pointer: known CFI).
+$(UNIT)/fixture_lines%.so: test/unit/fixture_lines.c test/unit/fixture_lines.h
 	@mkdir -p $(dir $@)
-	$(CC) -g -gdwarf-5 -O0 -fPIC -c -o $(@:.so=.o) $<
-	$(CC) -shared -nostdlib -o $@ $(@:.so=.o)
-$(UNIT)/fixture_lines4.so: test/unit/fixture_lines.c test/unit/fixture_lines.h
-	@mkdir -p $(dir $@)
-	$(CC) -g -gdwarf-4 -O0 -fPIC -c -o $(@:.so=.o) $<
+	$(CC) -g -gdwarf-$* -O0 -fPIC -c -o $(@:.so=.o) $<
 	$(CC) -shared -nostdlib -o $@ $(@:.so=.o)
 
--include $(UNIT_TESTS:%=$(UNIT)/obj/test/unit/%.d) $(wildcard $(UNIT)/obj/src/*/*/*.d)
+-include $(wildcard $(UNIT)/obj/*/*.d $(UNIT)/obj/*/*/*.d $(UNIT)/obj/*/*/*/*.d)
 
 install: $(LIB)
 	install -d $(addprefix $(DESTDIR)$(PREFIX)/,lib include bin share/man/man1)
