@@ -22,7 +22,8 @@ static const char *escaped(void (*escape)(struct hs_writer *, const char *), con
     static char out[sizeof w.buf + 1];
     w = (struct hs_writer){.fd = -1};
     escape(&w, s);
-    CHECK(w.len < sizeof w.buf);
+    if (w.len == sizeof w.buf)
+        CHECK(!"the escaped text fits the writer's buffer");
     memcpy(out, w.buf, w.len);
     out[w.len] = '\0';
     return out;
@@ -61,11 +62,13 @@ static int unescape_text(const char *in, char *out)
 /* Whether s is well-formed UTF-8, as glibc's iconv decides. */
 static bool valid_utf8(const char *s)
 {
-    iconv_t cd = iconv_open("UTF-32LE", "UTF-8");
+    static iconv_t cd;
+    if (!cd)
+        cd = iconv_open("UTF-32LE", "UTF-8");
+    iconv(cd, NULL, NULL, NULL, NULL); /* a fresh state */
     char *in = (char *)s, buf[16384], *out = buf;
     size_t in_left = strlen(s), out_left = sizeof buf;
     size_t r = iconv(cd, &in, &in_left, &out, &out_left);
-    iconv_close(cd);
     return r != (size_t)-1 && in_left == 0;
 }
 
