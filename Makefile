@@ -102,7 +102,8 @@ UNIT_SRCS_inflate     := services/symbols/inflate
 UNIT_SRCS_dwarf_lines := services/symbols/dwarf_lines $(UNIT_ELF)
 UNIT_SRCS_cfi         := services/unwind/cfi
 UNIT_SRCS_scan        := services/leaks/scan services/mem/sort $(UNIT_BASE)
-UNIT_TESTS := $(patsubst test/unit/%.c,%,$(filter-out test/unit/fixture_%,$(wildcard test/unit/*.c)))
+UNIT_TESTS := $(patsubst test/unit/%.c,%,\
+	$(filter-out test/unit/fixture_%,$(wildcard test/unit/*.c)))
 UNIT_FIXTURES := $(UNIT)/fixture_lines5.so $(UNIT)/fixture_lines4.so
 
 .PHONY: unit
@@ -118,7 +119,8 @@ $(UNIT)/obj/%.o: %.c
 		-c -o $@ $<
 
 define UNIT_PROGRAM
-$(UNIT)/$(1): $(UNIT)/obj/test/unit/$(1).o $(patsubst %,$(UNIT)/obj/src/%.o,$(sort $(UNIT_SRCS_$(1))))
+$(UNIT)/$(1): $(UNIT)/obj/test/unit/$(1).o \
+	$(patsubst %,$(UNIT)/obj/src/%.o,$(sort $(UNIT_SRCS_$(1))))
 	@echo "LINK $$@"
 	@$$(CC) $$(UNIT_CFLAGS) -o $$@ $$^ -ldl -lpthread
 endef

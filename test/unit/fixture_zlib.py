@@ -32,6 +32,10 @@ def compress(data, level=6, strategy=zlib.Z_DEFAULT_STRATEGY, wbits=15, chunk=0)
     return out + c.flush()
 
 
+def hex_bytes(b):
+    return "".join("\\x%02x" % x for x in b)
+
+
 def main():
     rng = random.Random(1950)
     noise = bytes(rng.randrange(256) for _ in range(5000))
@@ -59,9 +63,9 @@ def main():
     for name, data, options in cases:
         stream = compress(data, **options)
         assert zlib.decompress(stream) == data
-        print('    {"%s",\n     (const unsigned char *)"%s", %d,\n     (const unsigned char *)"%s", %d},'
-              % (name, "".join("\\x%02x" % b for b in data), len(data),
-                 "".join("\\x%02x" % b for b in stream), len(stream)))
+        print('    {"%s",' % name)
+        print('     (const unsigned char *)"%s", %d,' % (hex_bytes(data), len(data)))
+        print('     (const unsigned char *)"%s", %d},' % (hex_bytes(stream), len(stream)))
     print("};")
 
 

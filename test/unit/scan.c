@@ -125,7 +125,8 @@ static void hand_made(void)
     };
     for (unsigned b = 0; b < COUNT; b++) {
         if (b != G && b != H && kind[b] != want[b])
-            fprintf(stderr, "block %c: kind %u, want %u\n", "ABCDEFGHIJKLMNPQ"[b], kind[b], want[b]);
+            fprintf(stderr, "block %c: kind %u, want %u\n", "ABCDEFGHIJKLMNPQ"[b], kind[b],
+                    want[b]);
         CHECK(b == G || b == H || kind[b] == want[b]);
     }
     CHECK((kind[G] == HS_DEFINITE) + (kind[H] == HS_DEFINITE) == 1); /* one leads */
@@ -180,7 +181,8 @@ static void make_graph(struct graph *g, uintptr_t *root_words)
             if (i + 1 < BLOCKS && unit_random() % 3 == 0) {
                 int t = i + 1 + (int)(unit_random() % (uint64_t)(BLOCKS - i - 1));
                 g->target[i][k] = t;
-                g->offset[i][k] = unit_random() % 4 == 0 ? 1 + unit_random() % (g->words[t] - 1) : 0;
+                bool interior = unit_random() % 4 == 0;
+                g->offset[i][k] = interior ? 1 + unit_random() % (g->words[t] - 1) : 0;
                 add_pointer(&g->start[i][k], g, t, g->offset[i][k]);
             }
         }

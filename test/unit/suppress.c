@@ -92,9 +92,10 @@ static int in_child(void (*fn)(const char *), const char *path, char *err, size_
         _exit(unit_failures ? 1 : 0);
     }
     close(out[1]);
-    ssize_t n = 0, got;
-    while (err && (size_t)n + 1 < err_len && (got = read(out[0], err + n, err_len - 1 - (size_t)n)) > 0)
-        n += got;
+    size_t n = 0;
+    ssize_t got;
+    while (err && n + 1 < err_len && (got = read(out[0], err + n, err_len - 1 - n)) > 0)
+        n += (size_t)got;
     if (err)
         err[n] = '\0';
     close(out[0]);
