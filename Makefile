@@ -101,6 +101,7 @@ UNIT_SRCS_suppress    := services/leaks/suppress services/symbols/pattern config
 UNIT_SRCS_inflate     := services/symbols/inflate
 UNIT_SRCS_dwarf_lines := services/symbols/dwarf_lines $(UNIT_ELF)
 UNIT_SRCS_cfi         := services/unwind/cfi
+UNIT_SRCS_reader      :=
 UNIT_SRCS_scan        := services/leaks/scan services/mem/sort $(UNIT_BASE)
 UNIT_TESTS := $(patsubst test/unit/%.c,%,\
 	$(filter-out test/unit/fixture_%,$(wildcard test/unit/*.c)))
