@@ -77,6 +77,73 @@ test: $(LIB) $(REPLAY) $(TEST_BINS) $(BENCH_BINS)
 bench: $(LIB) $(BENCH_BINS)
 	HS_BACKENDS="$(BACKENDS)" python3 test/bench/run.py
 
+# ---- make unit: the services' unit tests (test/unit/) ----
+# Ordinary programs, one per service, each built from its test file and the
+# services' own sources (not libheapshim.so), with the sanitizers on; the
+# fixtures they read (zlib streams, small objects with DWARF and CFI) are
+# made here. UNIT_SRCS_name: the src/ files (without .c) that test links.
+UNIT        := $(BUILD)/unit
+UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -Wall -Wextra -Werror -Iinclude -Isrc -Itest/unit -I$(UNIT) \
+	-MMD -MP
+UNIT_BASE   := services/core/os services/core/lock services/mem/regions services/mem/bulk
+UNIT_WRITE  := services/report/fmt services/report/escape services/report/writer \
+	services/report/outfile services/report/stderr_origin services/core/os
+UNIT_ELF    := services/symbols/elf_file services/symbols/elf_arena services/symbols/inflate \
+	services/mem/sort $(UNIT_BASE)
+UNIT_SRCS_fmt         := $(UNIT_WRITE)
+UNIT_SRCS_escape      := $(UNIT_WRITE)
+UNIT_SRCS_sort        := services/mem/sort $(UNIT_BASE)
+UNIT_SRCS_table       := services/mem/table $(UNIT_BASE)
+UNIT_SRCS_sizeclass   :=
+UNIT_SRCS_pattern     := services/symbols/pattern
+UNIT_SRCS_suppress    := services/leaks/suppress services/symbols/pattern config $(UNIT_WRITE)
+UNIT_SRCS_inflate     := services/symbols/inflate
+UNIT_SRCS_dwarf_lines := services/symbols/dwarf_lines $(UNIT_ELF)
+UNIT_SRCS_cfi         := services/unwind/cfi
+UNIT_SRCS_reader      :=
+UNIT_SRCS_scan        := services/leaks/scan services/mem/sort $(UNIT_BASE)
+UNIT_TESTS := $(patsubst test/unit/%.c,%,\
+	$(filter-out test/unit/fixture_%,$(wildcard test/unit/*.c)))
+UNIT_FIXTURES := $(UNIT)/fixture_lines5.so $(UNIT)/fixture_lines4.so
+
+.PHONY: unit
+unit: $(UNIT_TESTS:%=$(UNIT)/%) $(UNIT_FIXTURES)
+	@failed=; for t in $(UNIT_TESTS); do $(UNIT)/$$t || failed="$$failed $$t"; done; \
+	if [ -n "$$failed" ]; then echo "unit: FAILED:$$failed"; exit 1; fi; \
+	echo "unit: all $(words $(UNIT_TESTS)) programs passed"
+
+$(UNIT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "CC   $< (unit)"
+	@$(CC) $(UNIT_CFLAGS) -DUNIT_DIR='"$(abspath $(UNIT))"' -DUNIT_SRC='"$(abspath test/unit)"' \
+		-c -o $@ $<
+
+define UNIT_PROGRAM
+$(UNIT)/$(1): $(UNIT)/obj/test/unit/$(1).o \
+	$(patsubst %,$(UNIT)/obj/src/%.o,$(sort $(UNIT_SRCS_$(1))))
+	@echo "LINK $$@"
+	@$$(CC) $$(UNIT_CFLAGS) -o $$@ $$^ -ldl -lpthread
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call UNIT_PROGRAM,$(t))))
+
+# Fixtures Python computes: NAME_fixtures.h from fixture_NAME.py.
+$(UNIT)/obj/test/unit/inflate.o: $(UNIT)/zlib_fixtures.h
+$(UNIT)/obj/test/unit/escape.o: $(UNIT)/escape_fixtures.h
+$(UNIT)/%_fixtures.h: test/unit/fixture_%.py
+	@mkdir -p $(dir $@)
+	python3 $< > $@.tmp && mv $@.tmp $@
+
+# The same small C file with DWARF 5 and with DWARF 4 line tables
+# (fixture_lines5.so, fixture_lines4.so), at -O0 (so its frames keep the
+# frame pointer: known CFI).
+$(UNIT)/fixture_lines%.so: test/unit/fixture_lines.c test/unit/fixture_lines.h
+	@mkdir -p $(dir $@)
+	$(CC) -g -gdwarf-$* -O0 -fPIC -c -o $(@:.so=.o) $<
+	$(CC) -shared -nostdlib -o $@ $(@:.so=.o)
+
+-include $(wildcard $(UNIT)/obj/*/*.d $(UNIT)/obj/*/*/*.d $(UNIT)/obj/*/*/*/*.d)
+
 install: $(LIB)
 	install -d $(addprefix $(DESTDIR)$(PREFIX)/,lib include bin share/man/man1)
 	install -m 755 $(LIB) $(DESTDIR)$(PREFIX)/lib/libheapshim.so

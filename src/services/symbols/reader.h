@@ -39,20 +39,21 @@ static inline uint64_t hs_read_uleb(struct hs_reader *r)
     return v;
 }
 
+/* Shifts are done unsigned: a signed one past bit 62 would be undefined. */
 static inline int64_t hs_read_sleb(struct hs_reader *r)
 {
-    int64_t v = 0;
+    uint64_t v = 0;
     unsigned shift = 0;
     uint8_t b = 0x80;
     while (!r->bad && (b & 0x80)) {
         b = (uint8_t)hs_read_bytes(r, 1);
         if (shift < 64)
-            v |= (int64_t)(b & 0x7f) << shift;
+            v |= (uint64_t)(b & 0x7f) << shift;
         shift += 7;
     }
     if (shift < 64 && (b & 0x40))
-        v |= -((int64_t)1 << shift);
-    return v;
+        v |= UINT64_MAX << shift;
+    return (int64_t)v;
 }
 
 /* Skips n bytes. */
