@@ -30,9 +30,7 @@ struct hs_scan_entry {
     uintptr_t extent_start, extent_end;   /* memory kept with it, not a root */
     uint32_t index;                       /* the caller's, carried along */
     bool ignored;                         /* in: counts as reachable, a root */
-    uint8_t kind;                         /* out: struct hs_world;
-
-enum hs_leak_kind */
+    uint8_t kind;                         /* out: enum hs_leak_kind */
 };
 
 /* Records the shim's own writable data as not a root; from the constructor. */
