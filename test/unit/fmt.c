@@ -53,6 +53,7 @@ static void conversions(void)
     SAME("%c%c%c|%3c|%-3c|", 'a', 'b', 'c', 'x', 'y');
     SAME("100%% %d%%", 5);
     SAME("%5d|%-5d|%05d|%1d", 42, 42, 42, 12345);
+    SAME("%05d|%03d|%06ld", -42, -42, -12345L); /* sign before zeros */
     SAME("%05u %020llu", 7u, ULLONG_MAX);
     SAME("%%%s%%", "x");
 }

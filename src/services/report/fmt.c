@@ -34,6 +34,10 @@ static void put_padded(struct out *o, const struct spec *sp, const char *s, size
 {
     size_t pad = sp->width > n ? sp->width - n : 0;
     char fill = sp->zero && !sp->left ? '0' : ' ';
+    if (fill == '0' && n && *s == '-') { /* the sign before the zeros: -0042 */
+        put(o, *s++);
+        n--;
+    }
     if (!sp->left)
         while (pad--)
             put(o, fill);
