@@ -1,5 +1,9 @@
 /* Configuration: parsing and validating HEAPSHIM_* variables.
  *
+ * Each variable is one row of `variables` below: its name, its kind (a
+ * choice, a count, a size, a path...), where its value is kept and what it
+ * accepts. The "accepted values" of an error message are built from the row.
+ *
  * The environment is read straight from `environ` (no getenv, no allocation),
  * or from /proc/self/environ when the first allocation comes so early that
  * libc has not set `environ` yet. Strings kept from it are copied into static
@@ -24,6 +28,7 @@
 #include "services/report/escape.h"
 #include "services/report/fmt.h"
 #include "services/core/os.h"
+#include "services/unwind/stack.h"
 #include "services/report/writer.h"
 
 extern char **environ;
@@ -41,6 +46,7 @@ static const char *const backend_names[] = {
     [HS_BACKEND_ARENA] = "arena",
     [HS_BACKEND_PAGE] = "page",
     [HS_BACKEND_LIBC] = "libc",
+    NULL,
 };
 
 const char *hs_backend_name(enum hs_backend_id id)
@@ -63,9 +69,10 @@ _Noreturn void hs_config_error(const char *name, const char *value, const char *
 
 /* ---- value parsers: each returns false when the value is malformed ---- */
 
-static bool parse_choice(const char *v, const char *const *names, int count, int *out)
+/* The index of v among names (NULL-terminated). */
+static bool parse_choice(const char *v, const char *const *names, int *out)
 {
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; names[i]; i++) {
         if (strcmp(v, names[i]) == 0) {
             *out = i;
             return true;
@@ -125,12 +132,12 @@ static bool parse_size(const char *v, size_t *out)
 
 static bool parse_bool(const char *v, bool *out)
 {
-    static const char *const truths[] = {"1", "true", "yes", "on"};
-    static const char *const lies[] = {"0", "false", "no", "off"};
+    static const char *const truths[] = {"1", "true", "yes", "on", NULL};
+    static const char *const lies[] = {"0", "false", "no", "off", NULL};
     int i;
-    if (parse_choice(v, truths, 4, &i))
+    if (parse_choice(v, truths, &i))
         *out = true;
-    else if (parse_choice(v, lies, 4, &i))
+    else if (parse_choice(v, lies, &i))
         *out = false;
     else
         return false;
@@ -190,193 +197,256 @@ static const char *keep_absolute_path(char *storage, const char *name, const cha
     return storage;
 }
 
-/* ---- the variables ---- */
+/* ---- the variables, each described once ---- */
 
-static char report_path[HS_PATH_MAX];
-static char suppressions_path[HS_PATH_MAX];
-
-static void set_backend(const char *name, const char *v)
-{
-    int id;
-    if (!parse_choice(v, backend_names, 4, &id))
-        hs_config_error(name, v, "unknown backend; accepted values: debug, arena, page, libc");
-    hs_config.backend = (enum hs_backend_id)id;
-}
-
-static void set_report(const char *name, const char *v)
-{
-    if (strcmp(v, "stderr") == 0)
-        hs_config.report = NULL;
-    else
-        hs_config.report = keep_absolute_path(report_path, name, v);
-}
-
-static void set_report_format(const char *name, const char *v)
-{
-    static const char *const formats[] = {"text", "json"};
-    int id;
-    if (!parse_choice(v, formats, 2, &id))
-        hs_config_error(name, v, "accepted values: text, json");
-    hs_config.report_format = (enum hs_report_format)id;
-}
-
-static void set_leak_exitcode(const char *name, const char *v)
-{
-    uint64_t code;
-    if (!parse_u64(v, 255, &code) || code == 0)
-        hs_config_error(name, v, "accepted values: an exit status from 1 to 255");
-    hs_config.leak_exitcode = (int)code;
-}
-
-static void set_on_error(const char *name, const char *v)
-{
-    static const char *const actions[] = {"abort", "continue"};
-    int id;
-    if (!parse_choice(v, actions, 2, &id))
-        hs_config_error(name, v, "accepted values: abort, continue");
-    hs_config.on_error = (enum hs_on_error)id;
-}
-
-static void set_page_guard(const char *name, const char *v)
-{
-    static const char *const sides[] = {"after", "before"};
-    int id;
-    if (!parse_choice(v, sides, 2, &id))
-        hs_config_error(name, v, "accepted values: after, before");
-    hs_config.page_guard = (enum hs_page_guard)id;
-}
-
-static void set_page_align(const char *name, const char *v)
-{
-    uint64_t a;
-    uint64_t page = hs_os_page_size();
-    if (!parse_u64(v, page, &a) || a == 0 || (a & (a - 1)))
-        hs_config_error(name, v, "accepted values: a power of two from 1 to the page size");
-    hs_config.page_align = (size_t)a;
-}
-
-static void set_stack_depth(const char *name, const char *v)
-{
-    uint64_t depth;
-    if (!parse_u64(v, 64, &depth))
-        hs_config_error(name, v, "accepted values: a number of frames from 0 to 64");
-    hs_config.stack_depth = (unsigned)depth;
-}
-
-static void set_quarantine(const char *name, const char *v)
-{
-    if (!parse_size(v, &hs_config.quarantine))
-        hs_config_error(name, v, "accepted values: a size such as 65536, 64K, 64M or 1G");
-}
-
-static void set_suppressions(const char *name, const char *v)
-{
-    hs_config.suppressions = keep_path(suppressions_path, name, v);
-}
-
-static void set_bool(const char *name, const char *v, bool *out)
-{
-    if (!parse_bool(v, out))
-        hs_config_error(name, v, "accepted values: 0, 1");
-}
-
-static void set_show_reachable(const char *name, const char *v)
-{
-    set_bool(name, v, &hs_config.show_reachable);
-}
-
-static void set_arena_free(const char *name, const char *v)
-{
-    set_bool(name, v, &hs_config.arena_free);
-}
-
-static void set_stats(const char *name, const char *v)
-{
-    set_bool(name, v, &hs_config.stats);
-}
-
-static void set_limit(const char *name, const char *v)
-{
-    if (!parse_size(v, &hs_config.limit) || hs_config.limit == 0)
-        hs_config_error(name, v, "accepted values: a size above 0 such as 65536, 64K, 64M or 1G");
-}
-
-/* "N" fails the Nth allocation, "N+" every one from the Nth on. */
-static void set_fail_at(const char *name, const char *v)
-{
-    char digits[24];
-    size_t n = strlen(v);
-    hs_config.fail_from = n > 0 && v[n - 1] == '+';
-    n -= hs_config.fail_from;
-    if (n >= sizeof digits)
-        n = 0;
-    memcpy(digits, v, n);
-    digits[n] = '\0';
-    if (!parse_u64(digits, UINT64_MAX, &hs_config.fail_at) || hs_config.fail_at == 0)
-        hs_config_error(name, v, "accepted values: N or N+ (from the Nth on), N a whole number "
-                        "from 1");
-}
-
-static void set_fail_rate(const char *name, const char *v)
-{
-    if (!parse_fraction(v, &hs_config.fail_rate))
-        hs_config_error(name, v, "accepted values: a fraction from 0 to 1, such as 0.01");
-}
-
-static void set_fail_seed(const char *name, const char *v)
-{
-    if (!parse_u64(v, UINT64_MAX, &hs_config.fail_seed))
-        hs_config_error(name, v, "accepted values: a whole number");
-    hs_config.fail_seeded = true;
-}
-
-static char fail_in_pattern[256];
-
-static void set_fail_in(const char *name, const char *v)
-{
-    size_t n = strlen(v);
-    if (n == 0 || n >= sizeof fail_in_pattern)
-        hs_config_error(name, v, "accepted values: a function name or pattern of 1 to 255 "
-                        "characters");
-    memcpy(fail_in_pattern, v, n + 1);
-    hs_config.fail_in = fail_in_pattern;
-}
-
-static char trace_path[HS_PATH_MAX];
-
-static void set_trace(const char *name, const char *v)
-{
-    hs_config.trace = keep_absolute_path(trace_path, name, v);
-}
+enum kind {
+    CHOICE,    /* one of `names`, kept as its index */
+    FLAG,      /* 1, true, yes, on or 0, false, no, off */
+    COUNT,     /* a whole number from `min` to `max`, kept as unsigned */
+    NUMBER,    /* a whole number from `min`, kept as uint64_t; with `plus`, "N+" too */
+    ALIGNMENT, /* a power of two from 1 to the page size */
+    SIZE,      /* a byte count (parse_size) of at least `min` */
+    FRACTION,  /* from 0 to 1 (parse_fraction) */
+    PATH,      /* a file path, copied into `storage` (HS_PATH_MAX bytes) */
+    TEXT,      /* 1 to `storage_size` - 1 characters, copied into `storage` */
+};
 
 struct variable {
     const char *name;
-    void (*set)(const char *name, const char *value);
+    enum kind kind;
+    union {
+        int *choice;              /* an enum field: they are all int-sized */
+        bool *flag;
+        unsigned *count;
+        uint64_t *number;
+        size_t *size;
+        double *fraction;
+        const char **text;
+    } to;                         /* where the value is kept */
+    uint64_t min, max;            /* COUNT, NUMBER, SIZE */
+    const char *const *names;     /* CHOICE: the accepted values, NULL-terminated */
+    const char *what;             /* COUNT, NUMBER, TEXT: how the error message
+                                   * names a good value */
+    const char *refusal;          /* or NULL: why a value is refused, before
+                                   * the accepted values */
+    char *storage;                /* PATH, TEXT */
+    size_t storage_size;          /* TEXT */
+    bool absolute;                /* PATH: resolved against the starting directory */
+    const char *none;             /* PATH: the value that stands for no file */
+    bool *plus;                   /* NUMBER: set when the value is "N+" */
+    bool *given;                  /* set when the variable has a good value */
 };
 
+_Static_assert(sizeof(enum hs_backend_id) == sizeof(int) &&
+               sizeof(enum hs_report_format) == sizeof(int) &&
+               sizeof(enum hs_on_error) == sizeof(int) &&
+               sizeof(enum hs_page_guard) == sizeof(int),
+               "a CHOICE is kept through an int pointer");
+
+static char report_path[HS_PATH_MAX];
+static char suppressions_path[HS_PATH_MAX];
+static char trace_path[HS_PATH_MAX];
+static char fail_in_pattern[256];
+
+static const char *const format_names[] = {
+    [HS_FORMAT_TEXT] = "text", [HS_FORMAT_JSON] = "json", NULL};
+static const char *const on_error_names[] = {
+    [HS_ON_ERROR_ABORT] = "abort", [HS_ON_ERROR_CONTINUE] = "continue", NULL};
+static const char *const page_guard_names[] = {
+    [HS_GUARD_AFTER] = "after", [HS_GUARD_BEFORE] = "before", NULL};
+
 static const struct variable variables[] = {
-    {"HEAPSHIM_BACKEND", set_backend},
-    {"HEAPSHIM_REPORT", set_report},
-    {"HEAPSHIM_REPORT_FORMAT", set_report_format},
-    {"HEAPSHIM_LEAK_EXITCODE", set_leak_exitcode},
-    {"HEAPSHIM_ON_ERROR", set_on_error},
-    {"HEAPSHIM_PAGE_GUARD", set_page_guard},
-    {"HEAPSHIM_PAGE_ALIGN", set_page_align},
-    {"HEAPSHIM_STACK_DEPTH", set_stack_depth},
-    {"HEAPSHIM_QUARANTINE", set_quarantine},
-    {"HEAPSHIM_SUPPRESSIONS", set_suppressions},
-    {"HEAPSHIM_SHOW_REACHABLE", set_show_reachable},
-    {"HEAPSHIM_ARENA_FREE", set_arena_free},
-    {"HEAPSHIM_STATS", set_stats},
-    {"HEAPSHIM_LIMIT", set_limit},
-    {"HEAPSHIM_FAIL_AT", set_fail_at},
-    {"HEAPSHIM_FAIL_RATE", set_fail_rate},
-    {"HEAPSHIM_FAIL_SEED", set_fail_seed},
-    {"HEAPSHIM_FAIL_IN", set_fail_in},
-    {"HEAPSHIM_TRACE", set_trace},
+    {.name = "HEAPSHIM_BACKEND", .kind = CHOICE, .to.choice = (int *)&hs_config.backend,
+     .names = backend_names, .refusal = "unknown backend"},
+    {.name = "HEAPSHIM_REPORT", .kind = PATH, .to.text = &hs_config.report,
+     .storage = report_path, .absolute = true, .none = "stderr"},
+    {.name = "HEAPSHIM_REPORT_FORMAT", .kind = CHOICE,
+     .to.choice = (int *)&hs_config.report_format, .names = format_names},
+    {.name = "HEAPSHIM_LEAK_EXITCODE", .kind = COUNT, .to.count = &hs_config.leak_exitcode,
+     .min = 1, .max = 255, .what = "an exit status"},
+    {.name = "HEAPSHIM_ON_ERROR", .kind = CHOICE, .to.choice = (int *)&hs_config.on_error,
+     .names = on_error_names},
+    {.name = "HEAPSHIM_PAGE_GUARD", .kind = CHOICE, .to.choice = (int *)&hs_config.page_guard,
+     .names = page_guard_names},
+    {.name = "HEAPSHIM_PAGE_ALIGN", .kind = ALIGNMENT, .to.size = &hs_config.page_align},
+    {.name = "HEAPSHIM_STACK_DEPTH", .kind = COUNT, .to.count = &hs_config.stack_depth,
+     .min = 0, .max = HS_STACK_MAX, .what = "a number of frames"},
+    {.name = "HEAPSHIM_QUARANTINE", .kind = SIZE, .to.size = &hs_config.quarantine},
+    {.name = "HEAPSHIM_SUPPRESSIONS", .kind = PATH, .to.text = &hs_config.suppressions,
+     .storage = suppressions_path},
+    {.name = "HEAPSHIM_SHOW_REACHABLE", .kind = FLAG, .to.flag = &hs_config.show_reachable},
+    {.name = "HEAPSHIM_ARENA_FREE", .kind = FLAG, .to.flag = &hs_config.arena_free},
+    {.name = "HEAPSHIM_STATS", .kind = FLAG, .to.flag = &hs_config.stats},
+    {.name = "HEAPSHIM_LIMIT", .kind = SIZE, .to.size = &hs_config.limit, .min = 1},
+    {.name = "HEAPSHIM_FAIL_AT", .kind = NUMBER, .to.number = &hs_config.fail_at,
+     .min = 1, .max = UINT64_MAX, .plus = &hs_config.fail_from,
+     .what = "N or N+ (from the Nth on), N a whole number"},
+    {.name = "HEAPSHIM_FAIL_RATE", .kind = FRACTION, .to.fraction = &hs_config.fail_rate},
+    {.name = "HEAPSHIM_FAIL_SEED", .kind = NUMBER, .to.number = &hs_config.fail_seed,
+     .max = UINT64_MAX, .given = &hs_config.fail_seeded, .what = "a whole number"},
+    {.name = "HEAPSHIM_FAIL_IN", .kind = TEXT, .to.text = &hs_config.fail_in,
+     .storage = fail_in_pattern, .storage_size = sizeof fail_in_pattern,
+     .what = "a function name or pattern"},
+    {.name = "HEAPSHIM_TRACE", .kind = PATH, .to.text = &hs_config.trace,
+     .storage = trace_path, .absolute = true},
 };
 
 #define VARIABLE_COUNT (sizeof variables / sizeof variables[0])
+
+/* A whole number within the variable's bounds; with `plus`, a trailing '+'
+ * is taken off first and noted. */
+static bool take_whole(const struct variable *var, const char *v, uint64_t *out)
+{
+    char digits[24];
+    if (var->plus) {
+        size_t n = strlen(v);
+        *var->plus = n > 0 && v[n - 1] == '+';
+        n -= *var->plus;
+        if (n >= sizeof digits)
+            n = 0;
+        memcpy(digits, v, n);
+        digits[n] = '\0';
+        v = digits;
+    }
+    return parse_u64(v, var->max, out) && *out >= var->min;
+}
+
+static bool take_alignment(const struct variable *var, const char *v)
+{
+    uint64_t a;
+    if (!parse_u64(v, hs_os_page_size(), &a) || a == 0 || (a & (a - 1)))
+        return false;
+    *var->to.size = (size_t)a;
+    return true;
+}
+
+static bool take_text(const struct variable *var, const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n >= var->storage_size)
+        return false;
+    memcpy(var->storage, v, n + 1);
+    *var->to.text = var->storage;
+    return true;
+}
+
+/* A path is never malformed: what is wrong with it is said by keep_path. */
+static bool take_path(const struct variable *var, const char *v)
+{
+    if (var->none && strcmp(v, var->none) == 0)
+        *var->to.text = NULL;
+    else if (var->absolute)
+        *var->to.text = keep_absolute_path(var->storage, var->name, v);
+    else
+        *var->to.text = keep_path(var->storage, var->name, v);
+    return true;
+}
+
+/* Parses v and keeps it where the variable says; false when malformed. */
+static bool take(const struct variable *var, const char *v)
+{
+    uint64_t n;
+    switch (var->kind) {
+    case CHOICE:
+        return parse_choice(v, var->names, var->to.choice);
+    case FLAG:
+        return parse_bool(v, var->to.flag);
+    case COUNT:
+        if (!take_whole(var, v, &n))
+            return false;
+        *var->to.count = (unsigned)n;
+        return true;
+    case NUMBER:
+        return take_whole(var, v, var->to.number);
+    case ALIGNMENT:
+        return take_alignment(var, v);
+    case SIZE:
+        return parse_size(v, var->to.size) && *var->to.size >= var->min;
+    case FRACTION:
+        return parse_fraction(v, var->to.fraction);
+    case PATH:
+        return take_path(var, v);
+    case TEXT:
+        return take_text(var, v);
+    }
+    return false;
+}
+
+/* "A, B, C" */
+static void describe_choice(const struct variable *var, char *buf, size_t cap)
+{
+    size_t len = hs_format(buf, cap, "%s", var->names[0]);
+    for (int i = 1; var->names[i]; i++)
+        len += hs_format(buf + len, cap - len, ", %s", var->names[i]);
+}
+
+/* "WHAT from MIN to MAX", the bounds left out when open. */
+static void describe_whole(const struct variable *var, char *buf, size_t cap)
+{
+    size_t len = hs_format(buf, cap, "%s", var->what);
+    if (var->max != UINT64_MAX)
+        hs_format(buf + len, cap - len, " from %llu to %llu", (unsigned long long)var->min,
+                  (unsigned long long)var->max);
+    else if (var->min)
+        hs_format(buf + len, cap - len, " from %llu", (unsigned long long)var->min);
+}
+
+/* "a size[ above MIN - 1] such as ..." */
+static void describe_size(const struct variable *var, char *buf, size_t cap)
+{
+    size_t len = hs_format(buf, cap, "a size");
+    if (var->min)
+        len += hs_format(buf + len, cap - len, " above %llu", (unsigned long long)var->min - 1);
+    hs_format(buf + len, cap - len, " such as 65536, 64K, 64M or 1G");
+}
+
+/* What a kind accepts when that does not depend on the variable. */
+static const char *const kind_accepts[] = {
+    [FLAG] = "0, 1",
+    [ALIGNMENT] = "a power of two from 1 to the page size",
+    [FRACTION] = "a fraction from 0 to 1, such as 0.01",
+};
+
+/* What the error message says is accepted, after "accepted values: ". A
+ * PATH is never malformed: keep_path says what is wrong with it. */
+static void describe(const struct variable *var, char *buf, size_t cap)
+{
+    switch (var->kind) {
+    case CHOICE:
+        describe_choice(var, buf, cap);
+        break;
+    case COUNT:
+    case NUMBER:
+        describe_whole(var, buf, cap);
+        break;
+    case SIZE:
+        describe_size(var, buf, cap);
+        break;
+    case TEXT:
+        hs_format(buf, cap, "%s of 1 to %zu characters", var->what, var->storage_size - 1);
+        break;
+    case FLAG:
+    case ALIGNMENT:
+    case FRACTION:
+        hs_format(buf, cap, "%s", kind_accepts[var->kind]);
+        break;
+    case PATH:
+        break;
+    }
+}
+
+static void set(const struct variable *var, const char *v)
+{
+    if (!take(var, v)) {
+        char why[256];
+        size_t len = hs_format(why, sizeof why, "%s%saccepted values: ",
+                               var->refusal ? var->refusal : "", var->refusal ? "; " : "");
+        describe(var, why + len, sizeof why - len);
+        hs_config_error(var->name, v, why);
+    }
+    if (var->given)
+        *var->given = true;
+}
 
 static void unknown_variable(const char *entry, size_t name_len)
 {
@@ -401,7 +471,7 @@ static void apply(const char *entry)
     for (size_t i = 0; i < VARIABLE_COUNT; i++) {
         if (strlen(variables[i].name) == name_len &&
             memcmp(variables[i].name, entry, name_len) == 0) {
-            variables[i].set(variables[i].name, eq + 1);
+            set(&variables[i], eq + 1);
             return;
         }
     }

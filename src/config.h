@@ -20,7 +20,7 @@ struct hs_config {
     enum hs_backend_id backend;
     const char *report;            /* NULL: stderr; else a path, "%p" = pid */
     enum hs_report_format report_format;
-    int leak_exitcode;             /* 0: leave the exit status alone */
+    unsigned leak_exitcode;           /* 0: leave the exit status alone */
     enum hs_on_error on_error;
     enum hs_page_guard page_guard;
     size_t page_align;             /* power of two, 1..page size */

@@ -92,6 +92,13 @@ static void fork_child(void)
     hs_report_fork_release();
 }
 
+static void load_suppressions(const char *path)
+{
+    const char *why = hs_suppressions_load(path);
+    if (why)
+        hs_config_error("HEAPSHIM_SUPPRESSIONS", path, why);
+}
+
 /* What may allocate or take libc's locks waits for the constructor, never
  * the first malloc, which can arrive while libc holds those locks. */
 __attribute__((constructor)) static void hs_constructor(void)
@@ -104,7 +111,7 @@ __attribute__((constructor)) static void hs_constructor(void)
     hs_scan_init();
     hs_thread_watch_exits();
     if (hs_config.suppressions)
-        hs_suppressions_load(hs_config.suppressions);
+        load_suppressions(hs_config.suppressions);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     if (b->start)
         b->start();

@@ -1,9 +1,10 @@
-/* Leak suppressions: the patterns live in one static buffer, read once. */
+/* Leak suppressions: the patterns live in one static buffer, read once.
+ * What is wrong with the file is returned, not reported: the caller names
+ * the variable that gave the path. */
 #include "services/leaks/suppress.h"
 
 #include <string.h>
 
-#include "config.h"
 #include "services/report/fmt.h"
 #include "services/core/os.h"
 #include "services/report/outfile.h"
@@ -13,50 +14,66 @@
 static char text[65536];
 static const char *patterns[HS_SUPPRESSIONS_MAX];
 static size_t pattern_count;
+static char refusal[256];
 
-/* The file into `text`; anything but a readable regular file (a directory,
- * a FIFO, which must not hang the program, a device) is a configuration
- * error. */
-static size_t read_text(const char *path)
+/* The file into `text`, or -1 with `refusal` saying why: anything but a
+ * readable regular file (a directory, a FIFO, which must not hang the
+ * program, a device) is refused. */
+static ssize_t read_text(const char *path)
 {
     int error;
     mode_t mode;
     ssize_t len = hs_os_read_regular_file(path, text, sizeof text, &error, &mode);
     if (len >= 0)
-        return (size_t)len;
-    char why[256];
+        return len;
     if (error)
-        hs_format(why, sizeof why, "the file cannot be read: %s", hs_errno_text(error));
+        hs_format(refusal, sizeof refusal, "the file cannot be read: %s", hs_errno_text(error));
     else
-        hs_format(why, sizeof why, "the file cannot be read: it is %s, not a regular file",
-                  hs_file_type_name(mode));
-    hs_config_error("HEAPSHIM_SUPPRESSIONS", path, why);
+        hs_format(refusal, sizeof refusal,
+                  "the file cannot be read: it is %s, not a regular file", hs_file_type_name(mode));
+    return -1;
 }
 
-void hs_suppressions_load(const char *path)
+/* Keeps the pattern of one line, trimmed and NUL-terminated in place;
+ * returns NULL, or why the line is refused. */
+static const char *take_line(char *line)
 {
-    size_t len = read_text(path);
-    if (len == sizeof text - 1)
-        hs_config_error("HEAPSHIM_SUPPRESSIONS", path, "the file is larger than 64 KiB");
+    while (*line == ' ' || *line == '\t')
+        line++;
+    char *end = line + strlen(line);
+    while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+        *--end = '\0';
+    if (!*line || *line == '#')
+        return NULL;
+    if (strncmp(line, "leak:", 5) != 0 || !line[5])
+        return "every line must be 'leak:PATTERN' or a '#' comment";
+    if (pattern_count == HS_SUPPRESSIONS_MAX) {
+        hs_format(refusal, sizeof refusal, "more than %d patterns", HS_SUPPRESSIONS_MAX);
+        return refusal;
+    }
+    patterns[pattern_count++] = line + 5;
+    return NULL;
+}
+
+const char *hs_suppressions_load(const char *path)
+{
+    ssize_t len = read_text(path);
+    if (len < 0)
+        return refusal;
+    if ((size_t)len == sizeof text - 1) {
+        hs_format(refusal, sizeof refusal, "the file is larger than %zu KiB", sizeof text / 1024);
+        return refusal;
+    }
     for (char *line = text; line && *line;) {
         char *eol = strchr(line, '\n');
         if (eol)
             *eol = '\0';
-        while (*line == ' ' || *line == '\t')
-            line++;
-        char *end = line + strlen(line);
-        while (end > line && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-            *--end = '\0';
-        if (*line && *line != '#') {
-            if (strncmp(line, "leak:", 5) != 0 || !line[5])
-                hs_config_error("HEAPSHIM_SUPPRESSIONS", path,
-                                "every line must be 'leak:PATTERN' or a '#' comment");
-            if (pattern_count == HS_SUPPRESSIONS_MAX)
-                hs_config_error("HEAPSHIM_SUPPRESSIONS", path, "more than 256 patterns");
-            patterns[pattern_count++] = line + 5;
-        }
+        const char *why = take_line(line);
+        if (why)
+            return why;
         line = eol ? eol + 1 : NULL;
     }
+    return NULL;
 }
 
 int hs_suppression_match(const struct hs_stack *stack)

@@ -14,9 +14,11 @@
 
 #define HS_SUPPRESSIONS_MAX 256
 
-/* Reads the file HEAPSHIM_SUPPRESSIONS names; a file that cannot be read or
- * a line that is not understood is a configuration error. */
-void hs_suppressions_load(const char *path);
+/* Reads the suppressions file at `path` (HEAPSHIM_SUPPRESSIONS). Returns
+ * NULL, or why the file is refused (it cannot be read, is not a regular
+ * file, is too large, has a line not understood or too many patterns), in
+ * static storage: for the caller to report as a configuration error. */
+const char *hs_suppressions_load(const char *path);
 
 /* The index of the first pattern that matches the stack, or -1. */
 int hs_suppression_match(const struct hs_stack *stack);

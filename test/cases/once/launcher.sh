@@ -4,7 +4,7 @@
 source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 launcher=$HS_ROOT/scripts/heapshim
-variables=$(grep -o '{"HEAPSHIM_[A-Z_]*"' "$HS_ROOT/src/config.c" | tr -d '{"')
+variables=$(grep -o '\.name = "HEAPSHIM_[A-Z_]*"' "$HS_ROOT/src/config.c" | grep -o 'HEAPSHIM_[A-Z_]*')
 [[ $(wc -l <<<"$variables") -ge 19 ]] || fail "could not read the variables from src/config.c"
 
 help=$("$launcher" --help) || fail "--help failed"
