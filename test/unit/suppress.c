@@ -3,11 +3,11 @@
  * '#' only at a line's start making a comment), matching a stack by the
  * function, file or module of any frame (hs_symbolize is defined here and
  * knows a few made-up frames), the first pattern and the first frame
- * winning, anchors and '*'; and the configuration errors (exit status 2
- * and the message) for a line that is not 'leak:PATTERN', an empty
- * pattern, a missing file, a directory, more than 256 patterns and a file
- * over 64 KiB. The suppressions are loaded once per process, so each case
- * runs in a child of its own. */
+ * winning, anchors and '*'; and the reasons a file is refused (which the
+ * caller turns into a configuration error) for a line that is not
+ * 'leak:PATTERN', an empty pattern, a missing file, a directory, more than
+ * 256 patterns and a file over 64 KiB. The suppressions are loaded once per
+ * process, so each case runs in a child of its own. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -118,7 +118,7 @@ static const char good_text[] =
 
 static void load_good(const char *path)
 {
-    hs_suppressions_load(path);
+    CHECK(hs_suppressions_load(path) == NULL);
     CHECK_EQ_U(hs_suppression_count(), 5);
     CHECK_EQ_S(hs_suppression_pattern(0), "^leaky_alloc$");
     CHECK_EQ_S(hs_suppression_pattern(1), "libcache.so");
@@ -138,27 +138,29 @@ static void load_good(const char *path)
 
 static void load_empty(const char *path)
 {
-    hs_suppressions_load(path);
+    CHECK(hs_suppressions_load(path) == NULL);
     CHECK_EQ_U(hs_suppression_count(), 0);
     CHECK_EQ_U(match((const uintptr_t[]){1, 2, 0}), -1);
 }
 
+/* Says the reason the file is refused on stderr and exits 2, or says it
+ * was loaded and exits 0. */
 static void load_only(const char *path)
 {
-    hs_suppressions_load(path);
+    const char *reason = hs_suppressions_load(path);
+    if (reason) {
+        fprintf(stderr, "%s\n", reason);
+        exit(2);
+    }
     fprintf(stderr, "loaded, which it must not\n");
 }
 
-/* The file is a configuration error: status 2, one line naming the
- * variable, the path and `why`. */
+/* The file is refused, for a reason that says `why`. */
 static void refused(const char *path, const char *why)
 {
     char err[1024];
     int status = in_child(load_only, path, err, sizeof err);
     CHECK_EQ_U(status, 2);
-    char want[512];
-    snprintf(want, sizeof want, "heapshim: configuration error: HEAPSHIM_SUPPRESSIONS=%s: ", path);
-    CHECK(strncmp(err, want, strlen(want)) == 0);
     CHECK(strstr(err, why) != NULL);
     if (!strstr(err, why))
         fprintf(stderr, "  stderr was: %s", err);
@@ -197,7 +199,7 @@ static void bad_files(void)
 
 static void load_256(const char *path)
 {
-    hs_suppressions_load(path);
+    CHECK(hs_suppressions_load(path) == NULL);
     CHECK_EQ_U(hs_suppression_count(), 256);
     CHECK_EQ_S(hs_suppression_pattern(255), "p255");
 }
