@@ -36,7 +36,7 @@ extern char **environ;
 struct hs_config hs_config = {
     .backend = HS_BACKEND_DEBUG,
     .page_align = 16,
-    .stack_depth = 16,
+    .stack_depth = HS_STACK_DEFAULT,
     .quarantine = SIZE_MAX,
     .arena_free = true,
 };

@@ -41,11 +41,11 @@ static struct kept_stack kept[STACKS_KEPT];
 static unsigned kept_count; /* atomic: slots claimed */
 
 /* The calling thread's stack in a slot of its own, or NULL when all are
- * taken. HEAPSHIM_STACK_DEPTH=0 still gets 16 frames: without the stack the
+ * taken. HEAPSHIM_STACK_DEPTH=0 still gets the default depth: without the stack the
  * error does not say where the handler is. */
 static const struct hs_stack *keep_stack(void)
 {
-    unsigned depth = hs_config.stack_depth ? hs_config.stack_depth : 16;
+    unsigned depth = hs_config.stack_depth ? hs_config.stack_depth : HS_STACK_DEFAULT;
     if (__atomic_load_n(&kept_count, __ATOMIC_RELAXED) >= STACKS_KEPT)
         return NULL;
     unsigned slot = __atomic_fetch_add(&kept_count, 1, __ATOMIC_RELAXED);

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #define HS_STACK_MAX 64
+/* Frames kept when HEAPSHIM_STACK_DEPTH is not set. */
+#define HS_STACK_DEFAULT 16
 
 /* Fills pcs with up to max return addresses and returns how many. */
 unsigned hs_stack_capture(uintptr_t *pcs, unsigned max);
