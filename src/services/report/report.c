@@ -20,6 +20,7 @@
 #include "services/core/os.h"
 #include "services/report/data.h"
 #include "services/core/thread.h"
+#include "services/report/wrappers.h"
 #include "services/report/writer.h"
 
 static const struct hs_backend *report_backend;
