@@ -5,7 +5,6 @@
 
 #include <sys/types.h>
 
-#include "services/report/escape.h"
 #include "services/report/errors.h"
 #include "services/report/report.h"
 #include "services/leaks/scan.h"
