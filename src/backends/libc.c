@@ -15,7 +15,7 @@
 #include "backend.h"
 #include "services/core/check.h"
 #include "services/symbols/object_symbol.h"
-#include "services/report/report.h"
+#include "services/report/errors.h"
 #include "services/core/thread.h"
 
 extern void *__libc_malloc(size_t size);

@@ -36,7 +36,7 @@
 #include "services/core/os.h"
 #include "services/mem/pool.h"
 #include "services/mem/regions.h"
-#include "services/report/report.h"
+#include "services/report/errors.h"
 #include "services/mem/table.h"
 #include "services/core/thread.h"
 

@@ -4,10 +4,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <malloc.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "services/core/os.h"
 #include "services/core/thread.h"

@@ -22,7 +22,7 @@
 
 #include "config.h"
 #include "services/unwind/depot.h"
-#include "services/report/report.h"
+#include "services/report/errors.h"
 #include "services/unwind/stack.h"
 #include "services/core/thread.h"
 #include "entry/entry.h"

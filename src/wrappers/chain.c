@@ -1,7 +1,7 @@
 /* The wrapper chain: built once from the configuration (order and reasons
  * in wrappers.h), and asked for its facts by the exit report. */
 #include "config.h"
-#include "services/report/report.h"
+#include "services/report/wrappers.h"
 #include "wrappers/wrappers.h"
 
 static void gather_facts(struct hs_wrapper_facts *out)

@@ -18,7 +18,7 @@
 #include "services/core/lock.h"
 #include "services/core/os.h"
 #include "services/symbols/pattern.h"
-#include "services/report/report.h"
+#include "services/report/wrappers.h"
 #include "services/unwind/stack.h"
 #include "services/symbols/symbolize.h"
 #include "services/mem/table.h"

@@ -5,7 +5,7 @@
 
 #include "config.h"
 #include "services/core/check.h"
-#include "services/report/report.h"
+#include "services/report/errors.h"
 #include "services/core/thread.h"
 #include "backends/arena/alloc_inline.h"
 

@@ -6,7 +6,6 @@
  * Committing and decommitting cost a system call each, expensive on some
  * machines, so a few freed single segments stay committed in a cache and go
  * back to the kernel only when they have sat there for a while. */
-#include <string.h>
 
 #include "services/core/check.h"
 #include "services/core/lock.h"

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "services/core/os.h"
+#include "services/report/errors.h"
 #include "services/report/report.h"
 #include "services/unwind/stack.h"
 #include "services/core/thread.h"

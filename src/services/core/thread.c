@@ -8,8 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "services/core/lock.h"
+#include "services/core/arch.h"
 #include "services/core/check.h"
+#include "services/core/lock.h"
 #include "services/core/os.h"
 
 #define LIVE_MAX HS_THREADS_LIVE_MAX
@@ -42,15 +43,6 @@ static uintptr_t ended[ENDED_MAX];  /* a ring: the oldest are forgotten */
 static size_t ended_next;
 static bool overflowed;
 
-static uintptr_t thread_pointer(void)
-{
-    uintptr_t tp = 0;
-#if defined(__x86_64__)
-    __asm__("movq %%fs:0, %0" : "=r"(tp));
-#endif
-    return tp;
-}
-
 /* Lock held. */
 static void forget_ended(uintptr_t tp)
 {
@@ -61,7 +53,7 @@ static void forget_ended(uintptr_t tp)
 
 static void register_live(void)
 {
-    uintptr_t tp = thread_pointer();
+    uintptr_t tp = hs_arch_thread_pointer();
     hs_lock_acquire(&registry_lock);
     forget_ended(tp); /* a cached stack, taken again */
     if (live_count < LIVE_MAX)
@@ -83,7 +75,7 @@ static void record_ended(uintptr_t tp)
 static void register_end(void)
 {
     pid_t tid = gettid();
-    uintptr_t tp = thread_pointer();
+    uintptr_t tp = hs_arch_thread_pointer();
     hs_lock_acquire(&registry_lock);
     for (size_t i = 0; i < live_count; i++) {
         if (live[i].tid == tid) {
@@ -177,7 +169,7 @@ void hs_thread_fork_parent(void)
 void hs_thread_fork_child(void)
 {
     hs_lock_reset(&registry_lock);
-    uintptr_t self = thread_pointer();
+    uintptr_t self = hs_arch_thread_pointer();
     size_t kept = 0;
     for (size_t i = 0; i < live_count; i++) {
         if (live[i].tp == self)

@@ -1,7 +1,5 @@
 /* The leak report's builder: live blocks in, classified groups out. */
-#include <string.h>
 
-#include "services/unwind/depot.h"
 #include "services/mem/regions.h"
 #include "services/report/data.h"
 #include "services/mem/sort.h"

@@ -7,7 +7,6 @@
 #include "services/leaks/scan.h"
 
 #include <link.h>
-#include <string.h>
 
 #include "services/mem/regions.h"
 #include "services/leaks/roots.h"

@@ -7,7 +7,6 @@
 #ifndef HS_SUPPRESS_H
 #define HS_SUPPRESS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "services/unwind/depot.h"

@@ -6,7 +6,6 @@
 #include "services/mem/bulk.h"
 
 #include <stdbool.h>
-#include <stdint.h>
 #include <string.h>
 
 #include "services/core/lock.h"

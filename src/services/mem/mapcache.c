@@ -1,7 +1,6 @@
 /* The map cache: an array of mappings, oldest first. */
 #include "services/mem/mapcache.h"
 
-#include <stdint.h>
 #include <string.h>
 
 #include "services/core/lock.h"

@@ -3,6 +3,7 @@
  * two-thirds full. */
 #include "services/mem/table.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "services/mem/bulk.h"

@@ -6,7 +6,6 @@
 #ifndef HS_TABLE_H
 #define HS_TABLE_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

@@ -5,10 +5,11 @@
 
 #include <sys/types.h>
 
-#include "services/report/escape.h"
+#include "services/report/errors.h"
 #include "services/report/report.h"
 #include "services/leaks/scan.h"
 #include "services/report/writer.h"
+#include "wrappers/facts.h"
 
 #define HS_LARGEST_SHOWN 10
 #define HS_ERRORS_KEPT 32

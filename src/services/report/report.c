@@ -8,7 +8,11 @@
  *
  * A process that a fatal signal ends writes its exit report from the
  * signal's handler (services/core/fault.c), marked with the signal; a process
- * writes one exit report, whichever way it ends. */
+ * writes one exit report, whichever way it ends.
+ *
+ * It serves three headers (report.h, errors.h, wrappers.h) from one file:
+ * the errors and injections it keeps are part of the exit report, and one
+ * lock orders everything it writes. */
 #include "services/report/report.h"
 
 #include <stdlib.h>
@@ -19,7 +23,9 @@
 #include "services/core/lock.h"
 #include "services/core/os.h"
 #include "services/report/data.h"
+#include "services/report/errors.h"
 #include "services/core/thread.h"
+#include "services/report/wrappers.h"
 #include "services/report/writer.h"
 
 static const struct hs_backend *report_backend;

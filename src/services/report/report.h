@@ -1,6 +1,7 @@
-/* The report service: heap errors as they happen, and the report at exit.
- * Backends hand it facts (blocks, error kinds, addresses); it decides what
- * is written, in which format, and where. */
+/* The report service's reports on the whole heap: the exit report (however
+ * the process ends), the leak check and the description of an address the
+ * program asks for. The heap errors reported as they happen are in
+ * errors.h, what the wrappers hand the report in wrappers.h. */
 #ifndef HS_REPORT_H
 #define HS_REPORT_H
 
@@ -10,45 +11,10 @@
 
 #include "backend.h"
 #include "services/leaks/scan.h"
-#include "wrappers/facts.h"
-
-enum hs_error_kind {
-    HS_ERR_DOUBLE_FREE,
-    HS_ERR_INVALID_FREE,
-    HS_ERR_MISMATCHED_FREE,
-    HS_ERR_OVERFLOW,
-    HS_ERR_UNDERFLOW,
-    HS_ERR_USE_AFTER_FREE,
-    HS_ERR_INVALID_REALLOC,
-    HS_ERR_OUT_OF_MEMORY,
-    /* A call into the shim from a signal handler that interrupted it on
-     * the same thread; address: the pointer a free was given, or 0. */
-    HS_ERR_REENTRANT_CALL,
-};
-
-struct hs_error {
-    enum hs_error_kind kind;
-    uintptr_t address;      /* the pointer passed, or the faulting address */
-    const char *call;       /* what the program called: "free", "realloc"... */
-    uintptr_t pc;           /* the faulting instruction, or 0 */
-    const struct hs_stack *stack;   /* the bad call's stack, or NULL */
-    uint32_t thread;        /* the thread that made the bad call, 0 unknown */
-    bool has_block;         /* block describes the block involved */
-    bool block_freed;
-    struct hs_block block;  /* its stack is the allocation stack */
-    const struct hs_stack *free_stack;
-    uint32_t free_thread;
-    enum hs_alloc_kind released_as; /* mismatched-free: how it was released */
-    /* Faults: bytes past the end, before the start, or into the freed
-     * block. Redzone and quarantine checks: how many bytes were written. */
-    size_t distance;
-};
+#include "services/report/errors.h"
 
 /* Binds the report to the backend whose blocks it lists. */
 void hs_report_init(const struct hs_backend *backend);
-
-/* Reports a heap error, then aborts or returns as HEAPSHIM_ON_ERROR says. */
-void hs_heap_error(const struct hs_error *e);
 
 /* The report of a process that a fatal signal is about to end, from the
  * signal's handler (which then lets the signal end it): the fault, when
@@ -61,23 +27,6 @@ void hs_heap_error(const struct hs_error *e);
  * hs_report_exit. */
 void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault,
                             bool heap_usable, uintptr_t stack_boundary);
-
-/* Reports a reentrant call (HS_ERR_REENTRANT_CALL) from the signal handler
- * that made it, then aborts or returns as HEAPSHIM_ON_ERROR says. The
- * interrupted call below may hold any of the shim's locks and is midway
- * through changing the heap: this takes no lock it could wait for, and no
- * report from now until that call returns (under continue; until the end
- * under abort) looks at the heap. e->stack must outlive the process's
- * report (JSON keeps it until exit). */
-void hs_report_reentry(const struct hs_error *e);
-
-/* The wrappers' facts for the exit report: gather fills them when a report
- * is written. Set once, from init. */
-void hs_report_set_wrappers(void (*gather)(struct hs_wrapper_facts *out));
-
-/* Reports a failure the fail wrapper injected: at once in text (so that a
- * crash it leads to can be traced to it), with the exit report in JSON. */
-void hs_report_injection(const struct hs_injection *injection);
 
 /* fork(): the report's lock is taken before and released after, in the
  * parent and the child alike. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <ucontext.h>
 
+#include "services/core/arch.h"
 #include "services/unwind/cfi.h"
 #include "services/unwind/depot.h"
 
@@ -165,14 +166,10 @@ __attribute__((noinline)) unsigned hs_stack_capture(uintptr_t *pcs, unsigned max
 {
     if (!__atomic_load_n(&shim_start, __ATOMIC_ACQUIRE))
         find_shim();
-    uintptr_t pc, rsp, rbp;
-#if defined(__x86_64__)
-    __asm__ volatile("leaq 0(%%rip), %0\n\tmovq %%rsp, %1\n\tmovq %%rbp, %2"
-                     : "=r"(pc), "=r"(rsp), "=r"(rbp));
-#else
-    return 0;
-#endif
-    return walk(pc, rsp, rbp, pcs, 0, max, true);
+    struct hs_arch_frame here;
+    if (!hs_arch_frame_here(&here))
+        return 0;
+    return walk(here.pc, here.sp, here.fp, pcs, 0, max, true);
 }
 
 unsigned hs_stack_capture_context(const void *context, uintptr_t *pcs, unsigned max)
