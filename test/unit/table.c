@@ -4,6 +4,7 @@
  * (data kept, at most two-thirds full), iteration, free and reuse, the
  * rules of key 0 (never found; an empty slot), and a long random run of
  * inserts and removes against a plain array. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
