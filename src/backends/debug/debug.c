@@ -32,15 +32,15 @@ static bool place(struct debug_block *b, size_t align, bool zero)
     if (!hs_debug_get_slot(b, need, &zeroed))
         return false;
     b->ptr = align_up(b->slot + REDZONE, align);
-    struct shard *s = shard_of(b->ptr);
-    hs_table_prefetch(&s->blocks, b->ptr); /* on its way while the stack is walked */
+    struct hs_shard *s = shard_of(b->ptr);
+    hs_table_prefetch(&s->table, b->ptr); /* on its way while the stack is walked */
     if (!b->alloc_stack)
         b->alloc_stack = capture();
     fill_fresh(b, zero, zeroed);
     fill_zones(b);
 
     hs_lock_acquire(&s->lock);
-    struct debug_block *entry = hs_table_insert(&s->blocks, b->ptr);
+    struct debug_block *entry = hs_table_insert(&s->table, b->ptr);
     if (entry)
         *entry = *b;
     hs_lock_release(&s->lock);
@@ -77,11 +77,11 @@ static void report_bad_pointer(void *ptr, const char *call, bool is_free,
     struct hs_error e = {.address = (uintptr_t)ptr, .call = call, .stack = stack,
                          .thread = hs_thread_number()};
     struct debug_block b;
-    struct shard *s = shard_of((uintptr_t)ptr);
+    struct hs_shard *s = shard_of((uintptr_t)ptr);
     hs_lock_acquire(&s->lock);
-    const struct debug_block *found = hs_table_find(&s->blocks, (uintptr_t)ptr);
+    const struct debug_block *found = hs_table_find(&s->table, (uintptr_t)ptr);
     if (!found || found->state != FREED) /* FREED in the table: being freed now */
-        found = hs_debug_quarantined(s, (uintptr_t)ptr, false);
+        found = hs_debug_quarantined(hs_shard_index((uintptr_t)ptr), (uintptr_t)ptr, false);
     bool freed = found != NULL;
     if (found)
         b = *found;
@@ -104,11 +104,11 @@ static void debug_report_invalid(void *ptr, const char *call)
 
 static void debug_free(void *ptr, enum hs_alloc_kind kind)
 {
-    struct shard *s = shard_of((uintptr_t)ptr);
-    hs_table_prefetch(&s->blocks, (uintptr_t)ptr); /* on its way while the stack is walked */
+    struct hs_shard *s = shard_of((uintptr_t)ptr);
+    hs_table_prefetch(&s->table, (uintptr_t)ptr); /* on its way while the stack is walked */
     const struct hs_stack *stack = capture();
     hs_lock_acquire(&s->lock);
-    struct debug_block *found = hs_table_find(&s->blocks, (uintptr_t)ptr);
+    struct debug_block *found = hs_table_find(&s->table, (uintptr_t)ptr);
     if (!found || found->state != LIVE) {
         hs_lock_release(&s->lock);
         report_bad_pointer(ptr, call_of(kind, true), true, stack);
@@ -138,9 +138,9 @@ static void debug_free(void *ptr, enum hs_alloc_kind kind)
 static bool debug_resize(void *ptr, size_t new_size)
 {
     bool done = false;
-    struct shard *s = shard_of((uintptr_t)ptr);
+    struct hs_shard *s = shard_of((uintptr_t)ptr);
     hs_lock_acquire(&s->lock);
-    struct debug_block *b = hs_table_find(&s->blocks, (uintptr_t)ptr);
+    struct debug_block *b = hs_table_find(&s->table, (uintptr_t)ptr);
     if (b && b->state == LIVE && new_size <= slot_end(b) - b->ptr - REDZONE &&
         hs_debug_right_zone_damage(b) == 0) {
         fill_grown(b, new_size);
@@ -162,16 +162,14 @@ static size_t debug_check_all(void)
 
 static void debug_freeze(void)
 {
-    for (int i = 0; i < SHARDS; i++)
-        hs_lock_acquire(&hs_debug_shards[i].lock);
+    hs_shards_lock_all(&hs_debug_records);
     hs_debug_pools_lock();
 }
 
 static void debug_thaw(void)
 {
     hs_debug_pools_unlock();
-    for (int i = 0; i < SHARDS; i++)
-        hs_lock_release(&hs_debug_shards[i].lock);
+    hs_shards_unlock_all(&hs_debug_records);
 }
 
 static void debug_fork_prepare(void)
@@ -190,14 +188,12 @@ static void debug_fork_child(void)
 {
     hs_mapcache_fork_release();
     hs_debug_pools_reset();
-    for (int i = 0; i < SHARDS; i++)
-        hs_lock_reset(&hs_debug_shards[i].lock);
+    hs_shards_reset_locks(&hs_debug_records);
 }
 
 static void debug_init(void)
 {
-    for (int i = 0; i < SHARDS; i++)
-        hs_debug_shards[i].blocks = (struct hs_table)HS_TABLE_INIT(struct debug_block);
+    hs_shards_init(&hs_debug_records, sizeof(struct debug_block));
     hs_debug_quarantine_init();
 }
 

@@ -19,8 +19,8 @@
  * memory holding something other than zeros.
  *
  * Records live out of band, in block tables sharded by address, each with
- * its own lock, so a corrupted heap cannot corrupt them and threads do not
- * serialise on one lock (track.c). Slots come from pools or mappings of
+ * its own lock (services/mem/shards.h), so a corrupted heap cannot corrupt
+ * them and threads do not serialise on one lock (track.c). Slots come from pools or mappings of
  * their own (slots.c). The quarantine is kept per shard, under the shard's
  * lock, so freeing takes no global lock either: a freed block's record
  * moves from the table to a ring of the shard's, oldest first
@@ -57,7 +57,7 @@
 
 #include "backend.h"
 #include "services/core/lock.h"
-#include "services/mem/table.h"
+#include "services/mem/shards.h"
 
 struct hs_error;
 
@@ -67,13 +67,15 @@ struct hs_error;
 #define FILL_FREED 0xfd
 #define FILL_LEFT 0xfa
 #define FILL_RIGHT 0xfb
-#define SHARDS 64
 #define POOLS 8
 #define MAPPED 0xff          /* pool number of a slot mapped on its own */
 #define SPLIT_MIN ((size_t)1 << 20)
 #define EDGE ((size_t)64 << 10)
 #define QUARANTINE_SLOTS ((size_t)1 << 17)
-#define RING_SLOTS (QUARANTINE_SLOTS / SHARDS)
+#define RING_SLOTS (QUARANTINE_SLOTS / HS_SHARD_COUNT)
+
+_Static_assert(QUARANTINE_SLOTS % HS_SHARD_COUNT == 0,
+               "the rings of the shards share the quarantine's slots evenly");
 
 enum state { LIVE, FREED };
 
@@ -88,20 +90,13 @@ struct debug_block {
     bool ignored;            /* never a leak (heapshim.h) */
 };
 
-/* A shard: the records of the live blocks whose addresses hash to it, and
- * its part of the quarantine (a ring of the records of freed blocks, oldest
- * first, in quarantine.c). */
-struct shard {
-    hs_lock lock;
-    struct hs_table blocks;
-    size_t head, count, bytes;     /* of its ring in the quarantine */
-} __attribute__((aligned(64)));
+/* The records of the blocks, in tables sharded by address (track.c); a
+ * shard's lock also guards its part of the quarantine (quarantine.c). */
+extern struct hs_shards hs_debug_records;
 
-extern struct shard hs_debug_shards[SHARDS];
-
-static inline struct shard *shard_of(uintptr_t ptr)
+static inline struct hs_shard *shard_of(uintptr_t ptr)
 {
-    return &hs_debug_shards[(ptr >> 4) * 0xd6e8feb86659fd93ull >> 58];
+    return hs_shard_of(&hs_debug_records, ptr);
 }
 
 static inline uintptr_t align_up(uintptr_t x, size_t a) { return (x + a - 1) & ~(uintptr_t)(a - 1); }
@@ -174,11 +169,10 @@ void hs_debug_enter_quarantine(const struct debug_block *freed, const char *call
 bool hs_debug_empty_quarantine(const char *call, const struct hs_stack *stack);
 /* The bytes the quarantine holds, all shards together; read unlocked. */
 size_t hs_debug_quarantined_bytes(void);
-/* The quarantined record in s's ring of the block that starts at addr
- * (in_slot: of the block whose slot holds addr), or NULL. Shard locked; a
- * linear search, for error reports only. */
-const struct debug_block *hs_debug_quarantined(const struct shard *s, uintptr_t addr,
-                                               bool in_slot);
+/* The quarantined record, in the ring of the shard numbered `shard`, of
+ * the block that starts at addr (in_slot: of the block whose slot holds
+ * addr), or NULL. Shard locked; a linear search, for error reports only. */
+const struct debug_block *hs_debug_quarantined(size_t shard, uintptr_t addr, bool in_slot);
 /* Checks, reports and repairs the freed pattern of every quarantined
  * block; returns how many were damaged. stack: the check's. */
 size_t hs_debug_check_quarantine(const struct hs_stack *stack);

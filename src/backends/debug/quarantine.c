@@ -25,12 +25,19 @@ static size_t quarantine_limit;
 static size_t quarantined_bytes; /* atomic */
 static size_t eviction_turn;     /* atomic: the next shard to evict from */
 
+/* A shard's part of the quarantine: count records in its ring from
+ * position head, holding bytes. Guarded by the shard's lock. */
+struct part {
+    size_t head, count, bytes;
+} __attribute__((aligned(64)));
+
+static struct part parts[HS_SHARD_COUNT];
 static struct debug_block *all_rings; /* atomic; RING_SLOTS per shard */
 
-static inline struct debug_block *ring_slot(struct debug_block *rings, const struct shard *s,
+static inline struct debug_block *ring_slot(struct debug_block *rings, size_t shard,
                                             size_t position)
 {
-    return &rings[position % RING_SLOTS * SHARDS + (size_t)(s - hs_debug_shards)];
+    return &rings[position % RING_SLOTS * HS_SHARD_COUNT + shard];
 }
 
 static struct debug_block *the_rings(void)
@@ -63,25 +70,26 @@ size_t hs_debug_quarantined_bytes(void)
     return __atomic_load_n(&quarantined_bytes, __ATOMIC_RELAXED);
 }
 
-const struct debug_block *hs_debug_quarantined(const struct shard *s, uintptr_t addr,
-                                               bool in_slot)
+const struct debug_block *hs_debug_quarantined(size_t shard, uintptr_t addr, bool in_slot)
 {
     struct debug_block *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
-    for (size_t i = 0; rings && i < s->count; i++) {
-        const struct debug_block *b = ring_slot(rings, s, s->head + i);
+    const struct part *part = &parts[shard];
+    for (size_t i = 0; rings && i < part->count; i++) {
+        const struct debug_block *b = ring_slot(rings, shard, part->head + i);
         if (in_slot ? addr >= b->slot && addr < slot_end(b) : b->ptr == addr)
             return b;
     }
     return NULL;
 }
 
-/* Shard locked: takes the oldest block out of the quarantine into *out. */
-static void evict_oldest(struct shard *s, struct debug_block *out)
+/* Shard locked: takes its oldest block out of the quarantine into *out. */
+static void evict_oldest(size_t shard, struct debug_block *out)
 {
-    *out = *ring_slot(the_rings(), s, s->head);
-    s->head = (s->head + 1) % RING_SLOTS;
-    s->count--;
-    s->bytes -= held_bytes(out);
+    struct part *part = &parts[shard];
+    *out = *ring_slot(the_rings(), shard, part->head);
+    part->head = (part->head + 1) % RING_SLOTS;
+    part->count--;
+    part->bytes -= held_bytes(out);
     hs_counter_add(&quarantined_bytes, -held_bytes(out));
 }
 
@@ -103,12 +111,11 @@ static void release_evicted(const struct debug_block *b, const char *call,
  * shard's lock: a hint, which may be stale. */
 static void prefetch_next_eviction(void)
 {
-    struct shard *next =
-        &hs_debug_shards[__atomic_load_n(&eviction_turn, __ATOMIC_RELAXED) % SHARDS];
+    size_t next = __atomic_load_n(&eviction_turn, __ATOMIC_RELAXED) % HS_SHARD_COUNT;
     struct debug_block *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
-    if (!rings || !next->count)
+    if (!rings || !parts[next].count)
         return;
-    uintptr_t ptr = ring_slot(rings, next, next->head)->ptr;
+    uintptr_t ptr = ring_slot(rings, next, parts[next].head)->ptr;
     __builtin_prefetch((const void *)ptr);
     __builtin_prefetch((const void *)(ptr + 64));
 }
@@ -118,29 +125,31 @@ void hs_debug_enter_quarantine(const struct debug_block *freed, const char *call
 {
     struct debug_block evicted[EVICT_MAX];
     size_t evicted_count = 0;
-    struct shard *s = shard_of(freed->ptr);
+    size_t shard = hs_shard_index(freed->ptr);
+    struct hs_shard *s = &hs_debug_records.shard[shard];
+    struct part *part = &parts[shard];
     struct debug_block *rings = quarantine_limit ? the_rings() : NULL;
     hs_lock_acquire(&s->lock);
-    hs_table_remove(&s->blocks, hs_table_find(&s->blocks, freed->ptr));
+    hs_table_remove(&s->table, hs_table_find(&s->table, freed->ptr));
     if (rings) {
-        if (s->count == RING_SLOTS)
-            evict_oldest(s, &evicted[evicted_count++]);
-        *ring_slot(rings, s, s->head + s->count) = *freed;
-        s->count++;
-        s->bytes += held_bytes(freed);
+        if (part->count == RING_SLOTS)
+            evict_oldest(shard, &evicted[evicted_count++]);
+        *ring_slot(rings, shard, part->head + part->count) = *freed;
+        part->count++;
+        part->bytes += held_bytes(freed);
         hs_counter_add(&quarantined_bytes, held_bytes(freed));
     } else { /* no quarantine, or no memory for it: nothing is held back */
         evicted[evicted_count++] = *freed;
     }
     hs_lock_release(&s->lock);
-    for (int tries = 0; tries < 2 * SHARDS && evicted_count < EVICT_MAX &&
+    for (int tries = 0; tries < 2 * HS_SHARD_COUNT && evicted_count < EVICT_MAX &&
                         __atomic_load_n(&quarantined_bytes, __ATOMIC_RELAXED) > quarantine_limit;
          tries++) {
-        struct shard *victim = &hs_debug_shards[hs_counter_add(&eviction_turn, 1) % SHARDS];
-        hs_lock_acquire(&victim->lock);
-        if (victim->count > 0)
+        size_t victim = hs_counter_add(&eviction_turn, 1) % HS_SHARD_COUNT;
+        hs_lock_acquire(&hs_debug_records.shard[victim].lock);
+        if (parts[victim].count > 0)
             evict_oldest(victim, &evicted[evicted_count++]);
-        hs_lock_release(&victim->lock);
+        hs_lock_release(&hs_debug_records.shard[victim].lock);
     }
     for (size_t i = 0; i < evicted_count; i++)
         release_evicted(&evicted[i], call, stack);
@@ -150,15 +159,15 @@ void hs_debug_enter_quarantine(const struct debug_block *freed, const char *call
 bool hs_debug_empty_quarantine(const char *call, const struct hs_stack *stack)
 {
     bool any = false;
-    for (int i = 0; i < SHARDS; i++) {
-        struct shard *s = &hs_debug_shards[i];
+    for (size_t shard = 0; shard < HS_SHARD_COUNT; shard++) {
+        hs_lock *lock = &hs_debug_records.shard[shard].lock;
         size_t count;
         do {
             struct debug_block evicted[EVICT_MAX];
-            hs_lock_acquire(&s->lock);
-            for (count = 0; count < EVICT_MAX && s->count > 0; count++)
-                evict_oldest(s, &evicted[count]);
-            hs_lock_release(&s->lock);
+            hs_lock_acquire(lock);
+            for (count = 0; count < EVICT_MAX && parts[shard].count > 0; count++)
+                evict_oldest(shard, &evicted[count]);
+            hs_lock_release(lock);
             for (size_t k = 0; k < count; k++)
                 release_evicted(&evicted[k], call, stack);
             any = any || count > 0;
@@ -172,9 +181,9 @@ bool hs_debug_empty_quarantine(const char *call, const struct hs_stack *stack)
  * the quarantine or at exit. */
 static void repair_freed(uintptr_t ptr)
 {
-    struct shard *s = shard_of(ptr);
+    struct hs_shard *s = shard_of(ptr);
     hs_lock_acquire(&s->lock);
-    const struct debug_block *b = hs_debug_quarantined(s, ptr, false);
+    const struct debug_block *b = hs_debug_quarantined(hs_shard_index(ptr), ptr, false);
     if (b)
         fill_freed(b);
     hs_lock_release(&s->lock);
@@ -185,17 +194,18 @@ size_t hs_debug_check_quarantine(const struct hs_stack *stack)
 {
     struct debug_block *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
     size_t damaged = 0;
-    for (int i = 0; rings && i < SHARDS; i++) {
-        struct shard *s = &hs_debug_shards[i];
+    for (size_t shard = 0; rings && shard < HS_SHARD_COUNT; shard++) {
+        hs_lock *lock = &hs_debug_records.shard[shard].lock;
+        const struct part *part = &parts[shard];
         struct debug_block bad[32];
         size_t written[32], bad_count = 0;
-        hs_lock_acquire(&s->lock);
-        for (size_t k = 0; k < s->count && bad_count < 32; k++) {
-            const struct debug_block *b = ring_slot(rings, s, s->head + k);
+        hs_lock_acquire(lock);
+        for (size_t k = 0; k < part->count && bad_count < 32; k++) {
+            const struct debug_block *b = ring_slot(rings, shard, part->head + k);
             if ((written[bad_count] = hs_debug_written_after_free(b)) > 0)
                 bad[bad_count++] = *b;
         }
-        hs_lock_release(&s->lock);
+        hs_lock_release(lock);
         for (size_t k = 0; k < bad_count; k++) {
             hs_debug_report_written_after_free(&bad[k], written[k], "check", stack);
             repair_freed(bad[k].ptr);
@@ -207,10 +217,11 @@ size_t hs_debug_check_quarantine(const struct hs_stack *stack)
 
 void hs_debug_quarantine_facts(struct hs_backend_facts *out)
 {
-    for (int i = 0; i < SHARDS; i++) {
-        hs_lock_acquire(&hs_debug_shards[i].lock);
-        out->quarantined_blocks += hs_debug_shards[i].count;
-        out->quarantined_bytes += hs_debug_shards[i].bytes;
-        hs_lock_release(&hs_debug_shards[i].lock);
+    for (size_t shard = 0; shard < HS_SHARD_COUNT; shard++) {
+        hs_lock *lock = &hs_debug_records.shard[shard].lock;
+        hs_lock_acquire(lock);
+        out->quarantined_blocks += parts[shard].count;
+        out->quarantined_bytes += parts[shard].bytes;
+        hs_lock_release(lock);
     }
 }

@@ -6,7 +6,7 @@
 #include "backends/debug/debug.h"
 #include "services/report/report.h"
 
-struct shard hs_debug_shards[SHARDS];
+struct hs_shards hs_debug_records;
 
 static void block_of(const struct debug_block *b, struct hs_block *out)
 {
@@ -34,15 +34,15 @@ void hs_debug_describe(struct hs_error *e, const struct debug_block *b)
 bool hs_debug_find_containing(uintptr_t addr, struct debug_block *out)
 {
     bool found = false;
-    for (int i = 0; i < SHARDS && !found; i++) {
-        struct shard *s = &hs_debug_shards[i];
+    for (int i = 0; i < HS_SHARD_COUNT && !found; i++) {
+        struct hs_shard *s = &hs_debug_records.shard[i];
         hs_lock_acquire(&s->lock);
         size_t cursor = 0;
         const struct debug_block *b;
-        while (!found && (b = hs_table_next(&s->blocks, &cursor)))
+        while (!found && (b = hs_table_next(&s->table, &cursor)))
             if ((found = addr >= b->slot && addr < slot_end(b)))
                 *out = *b;
-        if (!found && (b = hs_debug_quarantined(s, addr, true))) {
+        if (!found && (b = hs_debug_quarantined((size_t)i, addr, true))) {
             found = true;
             *out = *b;
         }
@@ -53,9 +53,9 @@ bool hs_debug_find_containing(uintptr_t addr, struct debug_block *out)
 
 size_t hs_debug_usable_size(const void *ptr)
 {
-    struct shard *s = shard_of((uintptr_t)ptr);
+    struct hs_shard *s = shard_of((uintptr_t)ptr);
     hs_lock_acquire(&s->lock);
-    const struct debug_block *b = hs_table_find(&s->blocks, (uintptr_t)ptr);
+    const struct debug_block *b = hs_table_find(&s->table, (uintptr_t)ptr);
     size_t usable = b && b->state == LIVE ? b->size : HS_NOT_LIVE;
     hs_lock_release(&s->lock);
     return usable;
@@ -63,9 +63,9 @@ size_t hs_debug_usable_size(const void *ptr)
 
 bool hs_debug_ignore(const void *ptr)
 {
-    struct shard *s = shard_of((uintptr_t)ptr);
+    struct hs_shard *s = shard_of((uintptr_t)ptr);
     hs_lock_acquire(&s->lock);
-    struct debug_block *b = hs_table_find(&s->blocks, (uintptr_t)ptr);
+    struct debug_block *b = hs_table_find(&s->table, (uintptr_t)ptr);
     bool live = b && b->state == LIVE;
     if (live)
         b->ignored = true;
@@ -76,10 +76,10 @@ bool hs_debug_ignore(const void *ptr)
 void hs_debug_for_each_block(hs_block_visitor *visit, void *ctx)
 {
     struct hs_block block;
-    for (int i = 0; i < SHARDS; i++) {
+    for (int i = 0; i < HS_SHARD_COUNT; i++) {
         size_t cursor = 0;
         const struct debug_block *b;
-        while ((b = hs_table_next(&hs_debug_shards[i].blocks, &cursor))) {
+        while ((b = hs_table_next(&hs_debug_records.shard[i].table, &cursor))) {
             if (b->state == LIVE) {
                 block_of(b, &block);
                 visit(&block, ctx);

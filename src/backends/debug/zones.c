@@ -110,9 +110,9 @@ int hs_debug_check_redzones(const struct debug_block *b, const char *call,
  * same damage is not reported again at its free or at exit. */
 static void repair_zones(uintptr_t ptr)
 {
-    struct shard *s = shard_of(ptr);
+    struct hs_shard *s = shard_of(ptr);
     hs_lock_acquire(&s->lock);
-    const struct debug_block *b = hs_table_find(&s->blocks, ptr);
+    const struct debug_block *b = hs_table_find(&s->table, ptr);
     if (b && b->state == LIVE)
         fill_zones(b);
     hs_lock_release(&s->lock);
@@ -124,12 +124,12 @@ size_t hs_debug_check_live(const struct hs_stack *stack)
 {
     size_t damaged = 0;
     struct debug_block bad[32];
-    for (int i = 0; i < SHARDS; i++) {
-        struct shard *s = &hs_debug_shards[i];
+    for (int i = 0; i < HS_SHARD_COUNT; i++) {
+        struct hs_shard *s = &hs_debug_records.shard[i];
         size_t cursor = 0, bad_count = 0;
         const struct debug_block *b;
         hs_lock_acquire(&s->lock);
-        while ((b = hs_table_next(&s->blocks, &cursor)) && bad_count < 32)
+        while ((b = hs_table_next(&s->table, &cursor)) && bad_count < 32)
             if (b->state == LIVE && (left_zone_damage(b) || hs_debug_right_zone_damage(b)))
                 bad[bad_count++] = *b;
         hs_lock_release(&s->lock);
