@@ -70,8 +70,11 @@ static size_t written_in_middle(uintptr_t start, uintptr_t end)
 size_t hs_debug_written_after_free(const struct debug_block *b)
 {
     struct middle m = middle_of(b->ptr, b->size);
-    return damaged_bytes(b->ptr, m.start, FILL_FREED) +
-           damaged_bytes(m.end, b->ptr + b->size, FILL_FREED) + written_in_middle(m.start, m.end);
+    size_t written = damaged_bytes(b->ptr, m.start, FILL_FREED);
+    if (m.end > m.start) /* a block with a middle: past it, and in it */
+        written += damaged_bytes(m.end, b->ptr + b->size, FILL_FREED) +
+                   written_in_middle(m.start, m.end);
+    return written;
 }
 
 void hs_debug_report_written_after_free(const struct debug_block *b, size_t written,
