@@ -4,6 +4,7 @@
  * for fork. The types and invariants are in debug.h. */
 #include "backends/debug/zones.h"
 #include "config.h"
+#include "services/core/check.h"
 #include "services/core/thread.h"
 #include "services/mem/mapcache.h"
 #include "services/report/report.h"
@@ -31,6 +32,7 @@ static bool place(struct debug_block *b, size_t align, bool zero)
     bool zeroed;
     if (!hs_debug_get_slot(b, need, &zeroed))
         return false;
+    HS_ASSERT(b->slot_size >= need); /* so the slot holds the block and its zones */
     b->ptr = align_up(b->slot + REDZONE, align);
     struct hs_shard *s = shard_of(b->ptr);
     hs_table_prefetch(&s->table, b->ptr); /* on its way while the stack is walked */
@@ -41,6 +43,7 @@ static bool place(struct debug_block *b, size_t align, bool zero)
 
     hs_lock_acquire(&s->lock);
     struct debug_block *entry = hs_table_insert(&s->table, b->ptr);
+    HS_ASSERT(!entry || entry->slot == 0); /* new: no other record of the address */
     if (entry)
         *entry = *b;
     hs_lock_release(&s->lock);

@@ -76,6 +76,11 @@ struct hs_error;
 
 _Static_assert(QUARANTINE_SLOTS % HS_SHARD_COUNT == 0,
                "the rings of the shards share the quarantine's slots evenly");
+_Static_assert(REDZONE % HS_MIN_ALIGN == 0,
+               "a slot's first block address is the slot's plus REDZONE, aligned as the slot");
+_Static_assert(RIGHT_ZONE_MAX >= REDZONE, "a right redzone is at least REDZONE bytes");
+_Static_assert(POOLS < MAPPED && MAPPED <= UINT8_MAX, "pool numbers and MAPPED fit apart a byte");
+_Static_assert(SPLIT_MIN > 2 * EDGE, "a block with a middle has its two edges apart");
 
 enum state { LIVE, FREED };
 

@@ -13,6 +13,7 @@
  * not need memory that may be gone by then. */
 #include "backends/debug/zones.h"
 #include "config.h"
+#include "services/core/check.h"
 #include "services/mem/bulk.h"
 
 #define DEFAULT_QUARANTINE ((size_t)16 << 20)
@@ -86,11 +87,14 @@ const struct debug_block *hs_debug_quarantined(size_t shard, uintptr_t addr, boo
 static void evict_oldest(size_t shard, struct debug_block *out)
 {
     struct part *part = &parts[shard];
+    HS_ASSERT(part->count > 0);
     *out = *ring_slot(the_rings(), shard, part->head);
+    HS_ASSERT(out->state == FREED && part->bytes >= held_bytes(out));
     part->head = (part->head + 1) % RING_SLOTS;
     part->count--;
     part->bytes -= held_bytes(out);
-    hs_counter_add(&quarantined_bytes, -held_bytes(out));
+    size_t all_bytes = hs_counter_add(&quarantined_bytes, -held_bytes(out));
+    HS_ASSERT(all_bytes >= held_bytes(out));
 }
 
 /* A block out of the quarantine, taken out by `call` (whose stack is
@@ -130,7 +134,9 @@ void hs_debug_enter_quarantine(const struct debug_block *freed, const char *call
     struct part *part = &parts[shard];
     struct debug_block *rings = quarantine_limit ? the_rings() : NULL;
     hs_lock_acquire(&s->lock);
-    hs_table_remove(&s->table, hs_table_find(&s->table, freed->ptr));
+    struct debug_block *record = hs_table_find(&s->table, freed->ptr);
+    HS_ASSERT(record && record->state == FREED); /* marked by the free, still there */
+    hs_table_remove(&s->table, record);
     if (rings) {
         if (part->count == RING_SLOTS)
             evict_oldest(shard, &evicted[evicted_count++]);

@@ -3,6 +3,7 @@
  * by another thread goes back to the pool it came from); a large one from
  * a mapping of its own, through the mapping cache. */
 #include "backends/debug/debug.h"
+#include "services/core/check.h"
 #include "services/core/thread.h"
 #include "services/mem/mapcache.h"
 #include "services/mem/pool.h"
@@ -47,6 +48,7 @@ void hs_debug_put_slot(const struct debug_block *b)
         hs_mapcache_put((void *)b->slot, b->slot_size);
         return;
     }
+    HS_ASSERT(b->pool < POOLS);
     struct locked_pool *p = &pools[b->pool];
     hs_lock_acquire(&p->lock);
     hs_pool_free(&p->pool, (void *)b->slot, b->slot_size);
