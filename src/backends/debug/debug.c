@@ -215,6 +215,7 @@ const struct hs_backend hs_debug_backend = {
     .locate = hs_debug_locate,
     .ignore = hs_debug_ignore,
     .check_all = debug_check_all,
+    .validate = hs_debug_validate,
     .trim = NULL,
     .facts = hs_debug_quarantine_facts,
     .freeze = debug_freeze,

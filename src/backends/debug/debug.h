@@ -28,7 +28,8 @@
  * fork_prepare, which take them all; a report is written only after every
  * lock is released, since writing one enumerates the blocks.
  *
- * Invariants:
+ * Invariants (validate.c checks them all; some are also HS_ASSERTs where
+ * the code relies on them):
  *   - a record's slot holds the block and its redzones: slot <= ptr -
  *     REDZONE, ptr is HS_MIN_ALIGN-aligned, ptr + size + REDZONE <=
  *     slot_end;
@@ -111,6 +112,14 @@ static inline uintptr_t slot_end(const struct debug_block *b)
     return b->slot + b->slot_size;
 }
 
+/* The slot holds the block and both its redzones, the block aligned: what
+ * painting and checking it take for granted. */
+static inline bool holds_block(const struct debug_block *b)
+{
+    return b->ptr % HS_MIN_ALIGN == 0 && b->slot + REDZONE <= b->ptr &&
+           b->ptr + b->size + REDZONE <= slot_end(b);
+}
+
 /* The memory a freed block holds back while in the quarantine: its slot,
  * redzones and all. */
 static inline size_t held_bytes(const struct debug_block *b)
@@ -158,6 +167,9 @@ void hs_debug_put_slot(const struct debug_block *b);
 void hs_debug_pools_lock(void);
 void hs_debug_pools_unlock(void);
 void hs_debug_pools_reset(void);
+/* Calls visit for every slot free in a pool, with its length. The caller
+ * holds every pool's lock (validate). */
+void hs_debug_for_each_free_slot(void (*visit)(uintptr_t slot, size_t len, void *ctx), void *ctx);
 
 /* quarantine.c: freed blocks held back. */
 
@@ -183,5 +195,16 @@ const struct debug_block *hs_debug_quarantined(size_t shard, uintptr_t addr, boo
 size_t hs_debug_check_quarantine(const struct hs_stack *stack);
 /* Adds the quarantine's blocks and bytes to *out. */
 void hs_debug_quarantine_facts(struct hs_backend_facts *out);
+/* Checks the quarantine's counts against its records (each ring within
+ * its slots, its bytes the sum of its records', quarantined_bytes the sum
+ * of the shards') with HS_ASSERT, and calls visit for every quarantined
+ * record, with the number of the shard whose ring holds it. The caller
+ * holds every shard's lock (validate). */
+void hs_debug_validate_quarantine(void (*visit)(const struct debug_block *b, size_t shard,
+                                                void *ctx),
+                                  void *ctx);
+
+/* validate.c: the vtable's validate (backend.h). */
+void hs_debug_validate(void);
 
 #endif

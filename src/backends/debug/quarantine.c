@@ -231,3 +231,25 @@ void hs_debug_quarantine_facts(struct hs_backend_facts *out)
         hs_lock_release(lock);
     }
 }
+
+void hs_debug_validate_quarantine(void (*visit)(const struct debug_block *b, size_t shard,
+                                                void *ctx),
+                                  void *ctx)
+{
+    struct debug_block *rings = __atomic_load_n(&all_rings, __ATOMIC_ACQUIRE);
+    size_t all_bytes = 0;
+    for (size_t shard = 0; shard < HS_SHARD_COUNT; shard++) {
+        const struct part *part = &parts[shard];
+        size_t bytes = 0;
+        HS_ASSERT(part->head < RING_SLOTS && part->count <= RING_SLOTS);
+        HS_ASSERT(rings || part->count == 0);
+        for (size_t k = 0; k < part->count; k++) {
+            const struct debug_block *b = ring_slot(rings, shard, part->head + k);
+            visit(b, shard, ctx);
+            bytes += held_bytes(b);
+        }
+        HS_ASSERT(bytes == part->bytes);
+        all_bytes += bytes;
+    }
+    HS_ASSERT(all_bytes == quarantined_bytes);
+}

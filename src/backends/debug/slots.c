@@ -72,3 +72,14 @@ void hs_debug_pools_reset(void)
     for (int i = 0; i < POOLS; i++)
         hs_lock_reset(&pools[i].lock);
 }
+
+void hs_debug_for_each_free_slot(void (*visit)(uintptr_t slot, size_t len, void *ctx), void *ctx)
+{
+    for (int i = 0; i < POOLS; i++) {
+        for (unsigned cls = 0; cls < HS_CLASS_COUNT; cls++) {
+            const struct hs_free_stack *stack = &pools[i].pool.free[cls];
+            for (size_t k = 0; k < stack->count; k++)
+                visit((uintptr_t)stack->blocks[k], hs_class_size(cls), ctx);
+        }
+    }
+}
