@@ -86,20 +86,20 @@ static void limit_free(void *ptr, enum hs_alloc_kind kind)
 
 static void limit_fork_prepare(void)
 {
-    hs_shards_fork_prepare(&book.shards);
+    hs_shards_lock_all(&book.shards);
     below->fork_prepare();
 }
 
 static void limit_fork_parent(void)
 {
     below->fork_parent();
-    hs_shards_fork_parent(&book.shards);
+    hs_shards_unlock_all(&book.shards);
 }
 
 static void limit_fork_child(void)
 {
     below->fork_child();
-    hs_shards_fork_child(&book.shards);
+    hs_shards_reset_locks(&book.shards);
 }
 
 const struct hs_backend *hs_limit_over(const struct hs_backend *layer)

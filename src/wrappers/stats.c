@@ -186,24 +186,24 @@ static void stats_free(void *ptr, enum hs_alloc_kind kind)
 static void stats_fork_prepare(void)
 {
     hs_perthread_fork_prepare(&threads);
-    hs_shards_fork_prepare(&book.shards);
-    hs_shards_fork_prepare(&sites);
+    hs_shards_lock_all(&book.shards);
+    hs_shards_lock_all(&sites);
     below->fork_prepare();
 }
 
 static void stats_fork_parent(void)
 {
     below->fork_parent();
-    hs_shards_fork_parent(&sites);
-    hs_shards_fork_parent(&book.shards);
+    hs_shards_unlock_all(&sites);
+    hs_shards_unlock_all(&book.shards);
     hs_perthread_fork_parent(&threads);
 }
 
 static void stats_fork_child(void)
 {
     below->fork_child();
-    hs_shards_fork_child(&sites);
-    hs_shards_fork_child(&book.shards);
+    hs_shards_reset_locks(&sites);
+    hs_shards_reset_locks(&book.shards);
     hs_perthread_fork_child(&threads);
 }
 
