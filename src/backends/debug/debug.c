@@ -7,7 +7,7 @@
 #include "services/core/check.h"
 #include "services/core/thread.h"
 #include "services/mem/mapcache.h"
-#include "services/report/report.h"
+#include "services/report/errors.h"
 #include "services/unwind/stack.h"
 
 static const struct hs_stack *capture(void)

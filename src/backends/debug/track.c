@@ -4,7 +4,7 @@
  * lookup holds its shard's lock only while it reads, and hands back a
  * copy, so a report is written with no lock held. */
 #include "backends/debug/debug.h"
-#include "services/report/report.h"
+#include "services/report/errors.h"
 
 struct hs_shards hs_debug_records;
 

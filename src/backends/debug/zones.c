@@ -8,7 +8,7 @@
 #include "backends/debug/zones.h"
 #include "services/core/os.h"
 #include "services/core/thread.h"
-#include "services/report/report.h"
+#include "services/report/errors.h"
 
 /* How many bytes of [start, end) differ from fill: 64 bytes at a time
  * (one test for eight words), then whole words, the byte count only where

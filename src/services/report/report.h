@@ -11,7 +11,8 @@
 
 #include "backend.h"
 #include "services/leaks/scan.h"
-#include "services/report/errors.h"
+
+struct hs_error;
 
 /* Binds the report to the backend whose blocks it lists. */
 void hs_report_init(const struct hs_backend *backend);
