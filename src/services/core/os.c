@@ -80,6 +80,14 @@ bool hs_os_protect(void *addr, size_t len, bool accessible)
     return rc == 0;
 }
 
+bool hs_os_seal(void *addr, size_t len)
+{
+    int saved = errno;
+    int rc = mprotect(addr, len, PROT_READ);
+    errno = saved;
+    return rc == 0;
+}
+
 bool hs_os_decommit(void *addr, size_t len)
 {
     int saved = errno;

@@ -28,6 +28,9 @@ void hs_os_advise_huge(void *addr, size_t len);
  * memory: bit 0 of resident[i] for page i. False on failure. */
 bool hs_os_resident(void *addr, size_t len, unsigned char *resident);
 bool hs_os_protect(void *addr, size_t len, bool accessible);
+/* Makes [addr, addr+len) read-only: memory filled once and only read from
+ * then on, which the leak scan (reading writable memory) then passes by. */
+bool hs_os_seal(void *addr, size_t len);
 /* Replaces [addr, addr+len) by fresh PROT_NONE pages: the old contents go back
  * to the kernel, with their overcommit charge, and the range stays
  * reserved, in one system call. */

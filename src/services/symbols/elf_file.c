@@ -6,7 +6,6 @@
 #include <elf.h>
 #include <string.h>
 
-#include "services/mem/bulk.h"
 #include "services/symbols/inflate.h"
 #include "services/core/os.h"
 
@@ -176,13 +175,17 @@ const uint8_t *hs_elf_section(struct hs_section *s)
     memcpy(&ch, s->packed, sizeof ch);
     if (ch.ch_type != ELFCOMPRESS_ZLIB || ch.ch_size == 0 || ch.ch_size > INFLATED_MAX)
         return NULL;
-    uint8_t *out = hs_bulk_alloc(ch.ch_size); /* huge pages: fewer faults */
+    /* Mapped, not taken from bulk memory: the exit report of a process
+     * that exit()s from a signal handler symbolizes while the interrupted
+     * call may hold the bulk lock. Sealed, it is no root of the scan. */
+    uint8_t *out = hs_os_map(ch.ch_size, false);
     if (!out)
         return NULL;
     if (!hs_inflate_zlib(s->packed + sizeof ch, s->packed_size - sizeof ch, out, ch.ch_size)) {
-        hs_bulk_free(out, ch.ch_size);
+        hs_os_unmap(out, ch.ch_size);
         return NULL;
     }
+    hs_os_seal(out, ch.ch_size);
     s->inflate_failed = false;
     s->data = out;
     s->size = ch.ch_size;
