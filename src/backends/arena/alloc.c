@@ -274,6 +274,7 @@ void hs_arena_report_damage(const struct block *block)
         .call = "malloc",
         .thread = hs_thread_number(),
     };
+    hs_arena_damage_reported = true;
     struct segment *segment = segment_of((uintptr_t)block);
     HS_ASSERT(segment != NULL);
     const struct page *page = page_of(segment, (uintptr_t)block);
@@ -352,6 +353,7 @@ static const struct hs_backend arena = {
     .usable_size = arena_usable_size,
     .report_invalid = arena_report_invalid,
     .for_each_block = hs_arena_for_each_block,
+    .validate = hs_arena_validate,
     .trim = arena_trim,
     .facts = hs_arena_facts,
     .freeze = arena_freeze,

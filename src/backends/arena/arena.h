@@ -231,6 +231,12 @@ bool hs_arena_extend_segments(void *start, size_t have, size_t count);
 void *hs_arena_move_segments(void *start, size_t have, size_t count);
 /* Segment indexes at and past this one have never been used. */
 size_t hs_arena_segments_end(void);
+/* Lock held. The segments of the huge run at start, as the segment kinds
+ * say: its head and the tails after it. */
+size_t hs_arena_run_segments(const void *start);
+/* Lock held (freeze). Checks the segment bitmap against the kinds, the
+ * lowest free index and the cache; fails with HS_ASSERT. */
+void hs_arena_reserve_validate(void);
 void hs_arena_reserve_trim(void);
 void hs_arena_reserve_lock(void);
 void hs_arena_reserve_unlock(void);
@@ -264,6 +270,10 @@ void hs_arena_heaps_start(void);
 void hs_arena_heaps_lock(void);
 void hs_arena_heaps_unlock(void);
 void hs_arena_heaps_reset(void);
+/* Lock held (freeze). Calls check for each heap that no other running
+ * thread owns, and that so holds still: the calling thread's own and the
+ * abandoned ones. */
+void hs_arena_for_each_quiet_heap(void (*check)(const struct heap *heap));
 
 /* huge.c: blocks of whole segments. The header sits at the start of the
  * run. */
@@ -282,6 +292,11 @@ size_t hs_arena_huge_usable(const struct huge *huge);
 bool hs_arena_huge_resize(struct huge *huge, size_t size);
 void *hs_arena_huge_remap(struct huge *huge, size_t size);
 void hs_arena_huge_trim(void);
+/* Both locks held (freeze). Checks the cached runs: each freed, as long as
+ * its segments say, counted once in the cache's bytes. The headers of live
+ * runs are not read: the thread that holds such a block changes it without
+ * the lock. */
+void hs_arena_huge_validate(void);
 void hs_arena_huge_lock(void);
 void hs_arena_huge_unlock(void);
 void hs_arena_huge_reset(void);
@@ -291,6 +306,12 @@ struct hs_block;
 struct hs_backend_facts;
 void hs_arena_for_each_block(void (*visit)(const struct hs_block *, void *), void *ctx);
 void hs_arena_facts(struct hs_backend_facts *out);
+
+/* validate.c: the expensive check of everything above (backend.h). Set
+ * once damage was reported: a damaged list was cut short, and blocks it
+ * held are no longer accounted for. */
+extern bool hs_arena_damage_reported;
+void hs_arena_validate(void);
 
 /* Reports damage found on a free list at block, a block of a small or
  * large page: its freed tag overwritten (blamed on the block below, when

@@ -10,6 +10,7 @@
  * CACHE_DELAY_MS goes back to the kernel. */
 #include <string.h>
 
+#include "services/core/check.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
 #include "backends/arena/arena.h"
@@ -217,6 +218,21 @@ void *hs_arena_huge_remap(struct huge *h, size_t size)
     moved->segments = segments;
     moved->requested = size;
     return block_of(moved);
+}
+
+void hs_arena_huge_validate(void)
+{
+    HS_ASSERT(huge.cached <= CACHE_RUNS);
+    size_t bytes = 0;
+    for (unsigned i = 0; i < huge.cached; i++) {
+        const struct huge *h = huge.cache[i].run;
+        HS_ASSERT(h->freed && h->segments == hs_arena_run_segments(h));
+        HS_ASSERT(h->offset >= HEADER_ROOM && h->offset < h->segments << SEGMENT_SHIFT);
+        for (unsigned j = 0; j < i; j++)
+            HS_ASSERT(huge.cache[j].run != h);
+        bytes += h->segments << SEGMENT_SHIFT;
+    }
+    HS_ASSERT(bytes == huge.cached_bytes && bytes <= CACHE_BYTES);
 }
 
 void hs_arena_huge_trim(void)

@@ -92,20 +92,6 @@ static void carve(struct page *page)
     page->end += count * size;
 }
 
-/* addr is NULL, or a block of the heap that another thread may have freed:
- * a small block's start or a large page's. */
-static bool remote_link(const struct heap *heap, uintptr_t addr)
-{
-    if (!addr)
-        return true;
-    struct segment *segment = segment_of(addr);
-    if (!segment || segment->heap != heap)
-        return false;
-    const struct page *page = page_of(segment, addr);
-    return page->kind == PAGE_SMALL ? carved_block_start(page, addr)
-                                    : page->kind == PAGE_LARGE && addr == (uintptr_t)page->start;
-}
-
 /* Takes back the blocks other threads freed into this heap. The list is
  * checked as the local ones are: a block without its freed tag, or a link
  * to anything but such a block, ends it. */
@@ -133,9 +119,7 @@ static void take_remote(struct heap *heap)
  * next, is NULL or leads to a block the page's list may hold. */
 static bool sound_head(const struct page *page, const struct block *b, uintptr_t next)
 {
-    bool link_ok = !next || (page->start ? carved_block_start(page, next)
-                                         : class_block_start(page, next));
-    return link_ok && b->tag == freed_tag(b);
+    return (!next || list_may_hold(page, next)) && b->tag == freed_tag(b);
 }
 
 struct block *hs_arena_pop_checked(struct page *page)

@@ -219,6 +219,43 @@ void *hs_arena_move_segments(void *start, size_t have, size_t count)
     return moved;
 }
 
+size_t hs_arena_run_segments(const void *start)
+{
+    size_t first = segment_index(start), i = first + 1;
+    while (i < space.end && hs_arena_space.segment_kind[i] == SEGMENT_HUGE_TAIL)
+        i++;
+    return i - first;
+}
+
+/* A segment in use with the kind of a free one: it waits in the cache. */
+static bool cached(size_t index)
+{
+    for (unsigned i = 0; i < space.cached; i++)
+        if (space.cache[i].index == index)
+            return true;
+    return false;
+}
+
+void hs_arena_reserve_validate(void)
+{
+    HS_ASSERT(space.end <= space.segments && space.cached <= CACHE_SEGMENTS);
+    const uint8_t *kinds = hs_arena_space.segment_kind;
+    size_t idle = 0;
+    for (size_t i = 0; i < space.end; i++) {
+        HS_ASSERT(kinds[i] <= SEGMENT_HUGE_TAIL);
+        HS_ASSERT(is_used(i) || (kinds[i] == SEGMENT_FREE && i >= space.lowest_free));
+        HS_ASSERT(kinds[i] != SEGMENT_HUGE_TAIL ||
+                  (i > 0 && (kinds[i - 1] == SEGMENT_HUGE_HEAD || kinds[i - 1] == SEGMENT_HUGE_TAIL)));
+        if (is_used(i) && kinds[i] == SEGMENT_FREE) {
+            HS_ASSERT(cached(i));
+            idle++;
+        }
+    }
+    HS_ASSERT(idle == space.cached); /* so the cache's entries are distinct */
+    for (size_t w = (space.end + 63) / 64; w < (space.segments + 63) / 64; w++)
+        HS_ASSERT(space.used[w] == 0);
+}
+
 size_t hs_arena_segments_end(void)
 {
     return space.end;
