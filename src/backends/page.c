@@ -462,6 +462,69 @@ static void page_facts(struct hs_backend_facts *out)
     hs_lock_release(&page.lock);
 }
 
+/* ---- the expensive check ---- */
+
+/* No access at addr: a guard, or a quarantined block. */
+static void check_no_access(uintptr_t addr)
+{
+    HS_ASSERT(!hs_os_writable(addr));
+}
+
+/* The block within its placement, its guard in place; returns the kernel
+ * maps it holds. */
+static size_t check_block(const struct page_block *b)
+{
+    HS_ASSERT(b->ptr && b->kind <= HS_KIND_NEW_ARRAY && b->state <= FREED);
+    HS_ASSERT(b->placement == GUARDED || b->state == LIVE);
+    HS_ASSERT(b->base <= b->ptr && b->ptr + b->size <= b->base + b->span);
+    if (b->placement == POOLED) {
+        HS_ASSERT(b->span <= HS_CLASS_MAX_SIZE);
+        return 0;
+    }
+    HS_ASSERT(b->base % page.page == 0 && b->span % page.page == 0);
+    if (b->placement == MAPPED)
+        return 1;
+    if (b->state == FREED) {
+        check_no_access(b->base);
+        return 1;
+    }
+    bool after = hs_config.page_guard == HS_GUARD_AFTER;
+    uintptr_t guard = after ? b->base + b->span - page.page : b->base;
+    HS_ASSERT(after ? b->ptr + b->size <= guard : b->ptr == guard + page.page);
+    check_no_access(guard);
+    return 2;
+}
+
+/* The quarantine ring: freed blocks of the table, oldest first. */
+static void check_ring(void)
+{
+    HS_ASSERT(page.ring_count <= page.ring_capacity);
+    HS_ASSERT(page.ring_head < page.ring_capacity || page.ring_capacity == 0);
+    size_t bytes = 0;
+    for (size_t i = 0; i < page.ring_count; i++) {
+        uintptr_t ptr = page.ring[(page.ring_head + i) % page.ring_capacity];
+        const struct page_block *b = hs_table_find(&page.blocks, ptr);
+        HS_ASSERT(b && b->state == FREED);
+        bytes += b->span;
+    }
+    HS_ASSERT(bytes == page.quarantined_bytes);
+}
+
+/* Lock held (freeze). */
+static void page_validate(void)
+{
+    hs_table_validate(&page.blocks);
+    hs_pool_validate(&page.pool);
+    size_t cursor = 0, maps = 0, freed = 0;
+    const struct page_block *b;
+    while ((b = hs_table_next(&page.blocks, &cursor))) {
+        maps += check_block(b);
+        freed += b->state == FREED;
+    }
+    HS_ASSERT(maps == page.maps_used && freed == page.ring_count);
+    check_ring();
+}
+
 static void page_freeze(void) { hs_lock_acquire(&page.lock); }
 static void page_thaw(void) { hs_lock_release(&page.lock); }
 static void page_fork_child(void) { hs_lock_reset(&page.lock); }
@@ -479,6 +542,7 @@ const struct hs_backend hs_page_backend = {
     .for_each_block = page_for_each_block,
     .locate = page_locate,
     .ignore = page_ignore,
+    .validate = page_validate,
     .trim = NULL,
     .facts = page_facts,
     .freeze = page_freeze,

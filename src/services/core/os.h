@@ -28,6 +28,10 @@ void hs_os_advise_huge(void *addr, size_t len);
  * memory: bit 0 of resident[i] for page i. False on failure. */
 bool hs_os_resident(void *addr, size_t len, unsigned char *resident);
 bool hs_os_protect(void *addr, size_t len, bool accessible);
+/* True if the page at addr can be written, found with no fault: the kernel
+ * writes the signal mask there, and says EFAULT, instead of faulting, where
+ * it cannot. So a page that can be written gets 8 bytes overwritten. */
+bool hs_os_writable(uintptr_t addr);
 /* Replaces [addr, addr+len) by fresh PROT_NONE pages: the old contents go back
  * to the kernel, with their overcommit charge, and the range stays
  * reserved, in one system call. */

@@ -4,6 +4,7 @@
 #include "services/mem/pool.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "services/mem/bulk.h"
@@ -54,4 +55,15 @@ void hs_pool_free(struct hs_pool *pool, void *block, size_t size)
     struct hs_free_stack *s = &pool->free[hs_size_class(size)];
     HS_ASSERT(s->count < s->capacity);
     s->blocks[s->count++] = block;
+}
+
+void hs_pool_validate(const struct hs_pool *pool)
+{
+    HS_ASSERT(pool->chunk_next <= pool->chunk_end);
+    for (unsigned c = 0; c < HS_CLASS_COUNT; c++) {
+        const struct hs_free_stack *s = &pool->free[c];
+        HS_ASSERT(s->count <= s->carved && s->carved <= s->capacity);
+        for (size_t i = 0; i < s->count; i++)
+            HS_ASSERT(s->blocks[i] && (uintptr_t)s->blocks[i] % 16 == 0);
+    }
 }

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "services/core/check.h"
 #include "services/mem/bulk.h"
 
 static inline uintptr_t *slot_key(const struct hs_table *t, size_t i)
@@ -113,4 +114,17 @@ void hs_table_free(struct hs_table *t)
     t->slots = NULL;
     t->capacity = t->count = 0;
     t->capacity_bits = 0;
+}
+
+void hs_table_validate(const struct hs_table *t)
+{
+    HS_ASSERT(t->capacity == 0 || t->capacity == (size_t)1 << t->capacity_bits);
+    HS_ASSERT(t->count * 3 <= t->capacity * 2);
+    size_t cursor = 0, count = 0;
+    uintptr_t *k;
+    while ((k = hs_table_next(t, &cursor))) {
+        HS_ASSERT(hs_table_find(t, *k) == k);
+        count++;
+    }
+    HS_ASSERT(count == t->count);
 }
