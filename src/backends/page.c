@@ -109,6 +109,7 @@ static void page_init(void)
 
 static void evict_oldest(void)
 {
+    HS_ASSERT(page.ring_count > 0 && page.maps_used >= 1);
     uintptr_t ptr = page.ring[page.ring_head];
     page.ring_head = (page.ring_head + 1) % page.ring_capacity;
     page.ring_count--;
@@ -130,6 +131,7 @@ static void quarantine(struct page_block *b)
     }
     if (page.ring_count == page.ring_capacity)
         evict_oldest();
+    HS_ASSERT(page.ring_count < page.ring_capacity);
     uintptr_t ptr = b->ptr;
     page.quarantined_bytes += b->span;
     page.ring[(page.ring_head + page.ring_count) % page.ring_capacity] = ptr;
@@ -265,8 +267,10 @@ static void release_placement(const struct page_block *b)
     if (b->placement == POOLED) {
         hs_pool_free(&page.pool, (void *)b->base, b->span);
     } else {
+        size_t maps = b->placement == GUARDED ? 2 : 1;
+        HS_ASSERT(page.maps_used >= maps);
         hs_os_unmap((void *)b->base, b->span);
-        page.maps_used -= b->placement == GUARDED ? 2 : 1;
+        page.maps_used -= maps;
     }
 }
 
@@ -401,6 +405,7 @@ static void page_free(void *ptr, enum hs_alloc_kind kind)
         return;
     }
     if (b->placement == GUARDED && hs_os_decommit((void *)b->base, b->span)) {
+        HS_ASSERT(page.maps_used >= 2);
         b->state = FREED;
         page.maps_used -= 1; /* the block and its guard are one map now */
         quarantine(b);

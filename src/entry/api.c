@@ -94,6 +94,7 @@ HS_EXPORT long __heapshim_check(void)
  * header. */
 static void add_counted(struct heapshim_stats *s)
 {
+    _Static_assert((int)HS_CALLS == (int)HEAPSHIM_CALLS, "each call the wrappers count has a family");
     static const enum heapshim_call family[HS_CALLS] = {
         [HS_CALL_MALLOC] = HEAPSHIM_CALL_MALLOC,
         [HS_CALL_CALLOC] = HEAPSHIM_CALL_CALLOC,

@@ -9,6 +9,9 @@
 #include "services/core/thread.h"
 #include "backends/arena/alloc_inline.h"
 
+/* A free block's tag and link fit the smallest block. */
+_Static_assert(sizeof(struct block) <= HS_MIN_ALIGN, "a free block's two words fit a block");
+
 static void *alloc_aligned_small(size_t size, size_t align)
 {
     size_t rounded = (size + align - 1) & ~(align - 1);
@@ -131,6 +134,7 @@ static void report_pointer(void *ptr, const char *call, bool is_free)
 static void free_remote(struct segment *segment, struct block *b)
 {
     struct heap *owner = segment->heap;
+    HS_ASSERT(owner && owner != &hs_arena_empty_heap);
     b->tag = freed_tag(b);
     struct block *head = __atomic_load_n(&owner->remote_free, __ATOMIC_RELAXED);
     do

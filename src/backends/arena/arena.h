@@ -67,6 +67,20 @@
 /* A small page holds at least this many blocks. */
 #define PAGE_MIN_BLOCKS 8
 
+/* A segment's slices are the bits of a uint64_t mask. */
+_Static_assert(SLICES_PER_SEGMENT == 64, "one bit per slice in a 64-bit mask");
+/* The divisor test (carved_block_start) is exact for offsets below 2^32. */
+_Static_assert(SEGMENT_SIZE <= ((size_t)1 << 32), "page offsets fit the divisor test");
+/* Slice 0 holds the header; a large page, or a small page of the largest
+ * class, fits in the others. */
+_Static_assert(LARGE_MAX <= (SLICES_PER_SEGMENT - 1) * SLICE_SIZE, "a large page fits a segment");
+_Static_assert(HS_CLASS_MAX_SIZE * PAGE_MIN_BLOCKS <= (SLICES_PER_SEGMENT - 1) * SLICE_SIZE,
+               "a small page fits a segment");
+/* A class + 1 fits slice_grid's uint8_t, a page's blocks its uint16_t (a
+ * page of the smallest class, 16 bytes, has one slice). */
+_Static_assert(HS_CLASS_COUNT < 255, "size_class_1 fits a uint8_t");
+_Static_assert(SLICE_SIZE / 16 + PAGE_MIN_BLOCKS <= 65535, "a page's blocks fit a uint16_t");
+
 enum segment_kind { SEGMENT_FREE, SEGMENT_HEAP, SEGMENT_HUGE_HEAD, SEGMENT_HUGE_TAIL };
 enum page_kind { PAGE_FREE, PAGE_SMALL, PAGE_LARGE };
 
@@ -115,6 +129,7 @@ struct segment {
     struct slice_grid grid[SLICES_PER_SEGMENT];
     struct page pages[SLICES_PER_SEGMENT];
 };
+_Static_assert(sizeof(struct segment) <= SLICE_SIZE, "the segment header fits slice 0");
 
 struct heap {
     /* Per class, pages with room; the first is allocated from. An empty

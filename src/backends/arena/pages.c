@@ -14,6 +14,8 @@
  * STASH_MIN_BLOCKS blocks. */
 #define STASH_BYTES ((size_t)32 << 10)
 #define STASH_MIN_BLOCKS 4
+_Static_assert(STASH_BYTES / 16 <= UINT16_MAX, "a stash's count fits heap->stashed");
+_Static_assert(CARVE_BYTES <= SLICE_SIZE, "a carve stays in a page");
 
 static void list_push(struct heap *heap, struct page *page)
 {
@@ -76,6 +78,7 @@ static void carve(struct page *page)
     if (count == 0)
         count = 1;
     size_t room = (size_t)(page->limit - page->end) / size;
+    HS_ASSERT(room >= 1);
     if (count > room)
         count = room;
     struct block *first = (struct block *)page->end;
@@ -142,6 +145,7 @@ struct block *hs_arena_pop_checked(struct page *page)
 
 void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
 {
+    HS_ASSERT(size_class < HS_CLASS_COUNT);
     if (heap == &hs_arena_empty_heap && !(heap = hs_arena_attach()))
         return NULL;
     for (;;) {
@@ -177,6 +181,7 @@ void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
 
 bool hs_arena_stash(struct heap *heap, unsigned size_class, struct block *block)
 {
+    HS_ASSERT(size_class < HS_CLASS_COUNT);
     size_t size = hs_class_size(size_class);
     size_t limit = STASH_BYTES / size < STASH_MIN_BLOCKS ? STASH_MIN_BLOCKS : STASH_BYTES / size;
     if (heap == &hs_arena_empty_heap || heap->stashed[size_class] >= limit)
@@ -191,6 +196,7 @@ bool hs_arena_stash(struct heap *heap, unsigned size_class, struct block *block)
 
 void hs_arena_page_changed(struct heap *heap, struct page *page)
 {
+    HS_ASSERT(page->kind == PAGE_SMALL);
     if (!page->listed)
         list_push(heap, page);
     if (page->used == 0 && (page->prev || page->next)) {

@@ -19,6 +19,8 @@
 #define RESERVATION_MIN ((size_t)1 << 30)
 #define CACHE_SEGMENTS 8
 #define CACHE_DELAY_MS 1000
+_Static_assert(RESERVATION_MIN >= SEGMENT_SIZE && (RESERVATION_MIN & (RESERVATION_MIN - 1)) == 0,
+               "halving the reservation keeps whole segments");
 
 struct reservation hs_arena_space;
 
@@ -151,6 +153,7 @@ void *hs_arena_take_segments(size_t count, size_t align_segments, enum segment_k
     void *start = NULL;
     if (count == 1 && space.cached > 0) {
         size_t index = space.cache[--space.cached].index;
+        HS_ASSERT(is_used(index) && hs_arena_space.segment_kind[index] == SEGMENT_FREE);
         __atomic_store_n(&hs_arena_space.segment_kind[index], (uint8_t)kind, __ATOMIC_RELEASE);
         *fresh = false;
         start = segment_address(index);
@@ -173,6 +176,7 @@ void hs_arena_give_segments(void *start, size_t count)
     size_t index = segment_index(start);
     uint64_t now = hs_os_now_ms();
     hs_lock_acquire(&space.lock);
+    HS_ASSERT(index + count <= space.end && is_used(index));
     expire_cache(now, false);
     if (count == 1 && space.cached < CACHE_SEGMENTS) {
         __atomic_store_n(&hs_arena_space.segment_kind[index], SEGMENT_FREE, __ATOMIC_RELEASE);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "services/core/check.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
 #include "services/mem/regions.h"
@@ -16,6 +17,7 @@
 #define MIN_SHIFT 12
 #define CHUNK_SHIFT 21
 #define CHUNK ((size_t)1 << CHUNK_SHIFT)
+_Static_assert(MIN_SHIFT < CHUNK_SHIFT, "a chunk holds blocks of every pooled size");
 
 static hs_lock lock = HS_LOCK_INIT;
 static void *free_lists[CHUNK_SHIFT];   /* by log2 of the size */
@@ -87,6 +89,7 @@ void *hs_bulk_alloc(size_t len)
 void hs_bulk_free(void *p, size_t len)
 {
     unsigned shift = shift_of(len);
+    HS_ASSERT(p && (uintptr_t)p % ((size_t)1 << MIN_SHIFT) == 0);
     if (shift >= CHUNK_SHIFT) {
         hs_region_unmap(p, (size_t)1 << shift);
         return;

@@ -12,6 +12,7 @@
 
 #define CHUNK_SIZE ((size_t)1 << 20)
 #define STACK_MIN 512
+_Static_assert(CHUNK_SIZE >= HS_CLASS_MAX_SIZE, "a chunk holds a block of the largest class");
 
 static bool grow(struct hs_free_stack *s)
 {
@@ -30,6 +31,7 @@ static bool grow(struct hs_free_stack *s)
 
 void *hs_pool_alloc(struct hs_pool *pool, size_t size)
 {
+    HS_ASSERT(size >= 1 && size <= HS_CLASS_MAX_SIZE);
     unsigned cls = hs_size_class(size);
     struct hs_free_stack *s = &pool->free[cls];
     if (s->count)
@@ -52,6 +54,7 @@ void *hs_pool_alloc(struct hs_pool *pool, size_t size)
 
 void hs_pool_free(struct hs_pool *pool, void *block, size_t size)
 {
+    HS_ASSERT(size >= 1 && size <= HS_CLASS_MAX_SIZE);
     struct hs_free_stack *s = &pool->free[hs_size_class(size)];
     HS_ASSERT(s->count < s->capacity);
     s->blocks[s->count++] = block;

@@ -81,6 +81,7 @@ void hs_table_remove(struct hs_table *t, void *entry)
 {
     size_t mask = t->capacity - 1;
     size_t hole = (size_t)((char *)entry - t->slots) / t->entry_size;
+    HS_ASSERT(t->count > 0 && hole < t->capacity && *(uintptr_t *)entry != 0);
     /* Shift back each later entry of the run that may live in the hole. */
     for (size_t i = (hole + 1) & mask;; i = (i + 1) & mask) {
         uintptr_t *k = slot_key(t, i);
