@@ -276,6 +276,8 @@ static void release_placement(const struct page_block *b)
 
 /* ---- the interface ---- */
 
+static size_t check_block(const struct page_block *b);
+
 static void *page_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
     struct page_block b = {.size = size, .kind = (uint8_t)kind, .state = LIVE,
@@ -293,6 +295,7 @@ static void *page_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool
     }
     HS_ASSERT(entry->ptr == b.ptr && entry->size == 0);
     *entry = b;
+    HS_ASSERT_EXPENSIVE(check_block(entry) <= 2);
     hs_lock_release(&page.lock);
     /* Guarded and mapped blocks are fresh pages, zero already. */
     if (zero && b.placement == POOLED)
@@ -408,6 +411,7 @@ static void page_free(void *ptr, enum hs_alloc_kind kind)
         HS_ASSERT(page.maps_used >= 2);
         b->state = FREED;
         page.maps_used -= 1; /* the block and its guard are one map now */
+        HS_ASSERT_EXPENSIVE(check_block(b) == 1);
         quarantine(b);
     } else {
         release_placement(b);

@@ -76,11 +76,21 @@ static void drop_segment(struct heap *heap, struct segment *segment)
     hs_arena_give_segments(segment, 1);
 }
 
+/* The slices first .. first+count-1 hold no page. */
+static bool no_pages(const struct segment *segment, unsigned first, unsigned count)
+{
+    for (unsigned i = first; i < first + count; i++)
+        if (segment->pages[i].kind != PAGE_FREE || segment->grid[i].size_class_1 != 0)
+            return false;
+    return true;
+}
+
 static struct page *claim(struct heap *heap, struct segment *segment, unsigned first,
                           unsigned count, bool *fresh)
 {
     uint64_t run = run_mask(first, count);
     HS_ASSERT((segment->free_slices & run) == run);
+    HS_ASSERT_EXPENSIVE(no_pages(segment, first, count));
     segment->free_slices &= ~run;
     *fresh = (segment->dirty_slices & run) == 0;
     heap->dirty_slices -= (size_t)__builtin_popcountll(segment->dirty_slices & run);

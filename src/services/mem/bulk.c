@@ -86,6 +86,15 @@ void *hs_bulk_alloc(size_t len)
     return p;
 }
 
+/* Lock held. p is on the free list of its size: freed already. */
+static bool listed(const void *p, unsigned shift)
+{
+    for (void *q = free_lists[shift]; q; q = *(void **)q)
+        if (q == p)
+            return true;
+    return false;
+}
+
 void hs_bulk_free(void *p, size_t len)
 {
     unsigned shift = shift_of(len);
@@ -95,6 +104,7 @@ void hs_bulk_free(void *p, size_t len)
         return;
     }
     hs_lock_acquire(&lock);
+    HS_ASSERT_EXPENSIVE(!listed(p, shift));
     push(p, shift);
     hs_lock_release(&lock);
 }
