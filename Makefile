@@ -1,5 +1,6 @@
 # heapshim: `make` builds build/libheapshim.so, `make test` runs every test,
-# `make bench` runs the benchmarks against the allocators installed.
+# `make bench` runs the benchmarks against the allocators installed, `make
+# expensive` builds build/expensive/libheapshim.so with the expensive checks.
 
 CC       ?= gcc
 CXX      ?= g++
