@@ -1,5 +1,6 @@
 # heapshim: `make` builds build/libheapshim.so, `make test` runs every test,
-# `make bench` runs the benchmarks against the allocators installed.
+# `make bench` runs the benchmarks against the allocators installed, `make
+# expensive` builds build/expensive/libheapshim.so with the expensive checks.
 
 CC       ?= gcc
 CXX      ?= g++
@@ -39,8 +40,15 @@ BENCH_BINS := $(BENCH_C:test/bench/%.c=$(BUILD)/bench/%)
 PREFIX  ?= /usr/local
 INSTALLED := lib/libheapshim.so include/heapshim.h bin/heapshim share/man/man1/heapshim.1
 
-.PHONY: all test bench clean install uninstall
+.PHONY: all test bench clean install uninstall expensive
 all: $(LIB) $(REPLAY)
+
+# make expensive: the same library with the expensive invariant checks
+# (services/core/check.h), as build/expensive/libheapshim.so, from objects
+# of its own.
+expensive:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/expensive \
+		CFLAGS="$(CFLAGS) -DHS_EXPENSIVE" $(BUILD)/expensive/libheapshim.so
 
 $(LIB): $(OBJS)
 	@echo "LINK $@"

@@ -109,6 +109,7 @@ static void page_init(void)
 
 static void evict_oldest(void)
 {
+    HS_ASSERT(page.ring_count > 0 && page.maps_used >= 1);
     uintptr_t ptr = page.ring[page.ring_head];
     page.ring_head = (page.ring_head + 1) % page.ring_capacity;
     page.ring_count--;
@@ -130,6 +131,7 @@ static void quarantine(struct page_block *b)
     }
     if (page.ring_count == page.ring_capacity)
         evict_oldest();
+    HS_ASSERT(page.ring_count < page.ring_capacity);
     uintptr_t ptr = b->ptr;
     page.quarantined_bytes += b->span;
     page.ring[(page.ring_head + page.ring_count) % page.ring_capacity] = ptr;
@@ -265,12 +267,16 @@ static void release_placement(const struct page_block *b)
     if (b->placement == POOLED) {
         hs_pool_free(&page.pool, (void *)b->base, b->span);
     } else {
+        size_t maps = b->placement == GUARDED ? 2 : 1;
+        HS_ASSERT(page.maps_used >= maps);
         hs_os_unmap((void *)b->base, b->span);
-        page.maps_used -= b->placement == GUARDED ? 2 : 1;
+        page.maps_used -= maps;
     }
 }
 
 /* ---- the interface ---- */
+
+static size_t check_block(const struct page_block *b);
 
 static void *page_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
@@ -289,6 +295,7 @@ static void *page_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool
     }
     HS_ASSERT(entry->ptr == b.ptr && entry->size == 0);
     *entry = b;
+    HS_ASSERT_EXPENSIVE(check_block(entry) <= 2);
     hs_lock_release(&page.lock);
     /* Guarded and mapped blocks are fresh pages, zero already. */
     if (zero && b.placement == POOLED)
@@ -401,8 +408,10 @@ static void page_free(void *ptr, enum hs_alloc_kind kind)
         return;
     }
     if (b->placement == GUARDED && hs_os_decommit((void *)b->base, b->span)) {
+        HS_ASSERT(page.maps_used >= 2);
         b->state = FREED;
         page.maps_used -= 1; /* the block and its guard are one map now */
+        HS_ASSERT_EXPENSIVE(check_block(b) == 1);
         quarantine(b);
     } else {
         release_placement(b);
@@ -462,6 +471,69 @@ static void page_facts(struct hs_backend_facts *out)
     hs_lock_release(&page.lock);
 }
 
+/* ---- the expensive check ---- */
+
+/* No access at addr: a guard, or a quarantined block. */
+static void check_no_access(uintptr_t addr)
+{
+    HS_ASSERT(!hs_os_writable(addr));
+}
+
+/* The block within its placement, its guard in place; returns the kernel
+ * maps it holds. */
+static size_t check_block(const struct page_block *b)
+{
+    HS_ASSERT(b->ptr && b->kind <= HS_KIND_NEW_ARRAY && b->state <= FREED);
+    HS_ASSERT(b->placement == GUARDED || b->state == LIVE);
+    HS_ASSERT(b->base <= b->ptr && b->ptr + b->size <= b->base + b->span);
+    if (b->placement == POOLED) {
+        HS_ASSERT(b->span <= HS_CLASS_MAX_SIZE);
+        return 0;
+    }
+    HS_ASSERT(b->base % page.page == 0 && b->span % page.page == 0);
+    if (b->placement == MAPPED)
+        return 1;
+    if (b->state == FREED) {
+        check_no_access(b->base);
+        return 1;
+    }
+    bool after = hs_config.page_guard == HS_GUARD_AFTER;
+    uintptr_t guard = after ? b->base + b->span - page.page : b->base;
+    HS_ASSERT(after ? b->ptr + b->size <= guard : b->ptr == guard + page.page);
+    check_no_access(guard);
+    return 2;
+}
+
+/* The quarantine ring: freed blocks of the table, oldest first. */
+static void check_ring(void)
+{
+    HS_ASSERT(page.ring_count <= page.ring_capacity);
+    HS_ASSERT(page.ring_head < page.ring_capacity || page.ring_capacity == 0);
+    size_t bytes = 0;
+    for (size_t i = 0; i < page.ring_count; i++) {
+        uintptr_t ptr = page.ring[(page.ring_head + i) % page.ring_capacity];
+        const struct page_block *b = hs_table_find(&page.blocks, ptr);
+        HS_ASSERT(b && b->state == FREED);
+        bytes += b->span;
+    }
+    HS_ASSERT(bytes == page.quarantined_bytes);
+}
+
+/* Lock held (freeze). */
+static void page_validate(void)
+{
+    hs_table_validate(&page.blocks);
+    hs_pool_validate(&page.pool);
+    size_t cursor = 0, maps = 0, freed = 0;
+    const struct page_block *b;
+    while ((b = hs_table_next(&page.blocks, &cursor))) {
+        maps += check_block(b);
+        freed += b->state == FREED;
+    }
+    HS_ASSERT(maps == page.maps_used && freed == page.ring_count);
+    check_ring();
+}
+
 static void page_freeze(void) { hs_lock_acquire(&page.lock); }
 static void page_thaw(void) { hs_lock_release(&page.lock); }
 static void page_fork_child(void) { hs_lock_reset(&page.lock); }
@@ -479,6 +551,7 @@ const struct hs_backend hs_page_backend = {
     .for_each_block = page_for_each_block,
     .locate = page_locate,
     .ignore = page_ignore,
+    .validate = page_validate,
     .trim = NULL,
     .facts = page_facts,
     .freeze = page_freeze,

@@ -77,9 +77,16 @@ HS_EXPORT int __heapshim_ignore_end(void)
     return HEAPSHIM_OK;
 }
 
+/* Expensive builds check the backend's own structures first. */
 HS_EXPORT long __heapshim_check(void)
 {
     const struct hs_backend *b = hs_allocator();
+    if (HS_EXPENSIVE_ON) {
+        bool was = hs_thread_in_shim;
+        hs_thread_in_shim = true;
+        hs_validate_heap(b);
+        hs_thread_in_shim = was;
+    }
     return b->check_all ? (long)b->check_all() : HEAPSHIM_UNSUPPORTED;
 }
 
@@ -87,6 +94,7 @@ HS_EXPORT long __heapshim_check(void)
  * header. */
 static void add_counted(struct heapshim_stats *s)
 {
+    _Static_assert((int)HS_CALLS == (int)HEAPSHIM_CALLS, "each call the wrappers count has a family");
     static const enum heapshim_call family[HS_CALLS] = {
         [HS_CALL_MALLOC] = HEAPSHIM_CALL_MALLOC,
         [HS_CALL_CALLOC] = HEAPSHIM_CALL_CALLOC,

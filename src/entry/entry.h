@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "backend.h"
+#include "services/core/check.h"
 #include "services/core/thread.h"
 
 #define HS_EXPORT __attribute__((visibility("default")))
@@ -38,6 +39,20 @@ void *hs_reentered_alloc(enum hs_alloc_kind kind, bool zero);
 void hs_reentered_free(void *ptr, enum hs_alloc_kind kind);
 size_t hs_reentered_call(const char *call, void *ptr);
 
+/* Runs the backend's validate (backend.h) with the heap frozen; nothing
+ * when it has none. Called only in expensive builds (check.h), from a
+ * thread marked inside the shim that holds none of its locks. */
+void hs_validate_heap(const struct hs_backend *b);
+
+/* Expensive builds: a thread's allocations and releases validate the heap
+ * every HS_VALIDATE_EVERY calls, then at intervals that grow by an eighth
+ * of the calls so far: damage is caught near the call that did it early
+ * on, and a validate that costs time in proportion to the heap (a system
+ * call per guard page) still costs a bounded share of a long run. Thread
+ * marked inside the shim, as above. */
+#define HS_VALIDATE_EVERY 4096
+void hs_validate_sometimes(const struct hs_backend *b);
+
 /* Allocates size bytes aligned to align; NULL with errno ENOMEM when the
  * request is impossible (an alignment that is not a power of two among
  * them) or memory is exhausted. Inline: it is most of malloc's fast path. */
@@ -54,6 +69,8 @@ hs_allocate(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
     void *p = b->alloc(size, align < HS_MIN_ALIGN ? HS_MIN_ALIGN : align, kind, zero);
     if (p && b->ignore) /* only backends that can mark blocks look at scopes */
         hs_mark_ignored(b, p);
+    if (HS_EXPENSIVE_ON)
+        hs_validate_sometimes(b);
     hs_thread_in_shim = false;
     return __builtin_expect(p != NULL, 1) ? p : hs_out_of_memory();
 }
@@ -69,6 +86,8 @@ static inline void hs_release(void *ptr, enum hs_alloc_kind kind)
     }
     hs_thread_in_shim = true;
     b->free(ptr, kind);
+    if (HS_EXPENSIVE_ON)
+        hs_validate_sometimes(b);
     hs_thread_in_shim = false;
 }
 

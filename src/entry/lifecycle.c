@@ -27,6 +27,25 @@ const struct hs_backend *hs_active;
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE };
 static int init_state = INIT_NONE;
 
+void hs_validate_heap(const struct hs_backend *b)
+{
+    if (!b->validate)
+        return;
+    b->freeze();
+    b->validate();
+    b->thaw();
+}
+
+void hs_validate_sometimes(const struct hs_backend *b)
+{
+    static __thread uint64_t calls __attribute__((tls_model("initial-exec")));
+    static __thread uint64_t next __attribute__((tls_model("initial-exec"))) = HS_VALIDATE_EVERY;
+    if (++calls < next)
+        return;
+    next = calls + (calls / 8 > HS_VALIDATE_EVERY ? calls / 8 : HS_VALIDATE_EVERY);
+    hs_validate_heap(b);
+}
+
 /* Reading the configuration allocates nothing, so no call can come back
  * into the shim from this thread while it runs; other threads wait. */
 const struct hs_backend *hs_init(void)
@@ -162,6 +181,8 @@ __attribute__((destructor)) static void hs_destructor(void)
     /* Everything of the shim's on this stack lies below this frame. */
     uintptr_t boundary = (uintptr_t)__builtin_frame_address(0);
     hs_thread_in_shim = true;
+    if (HS_EXPENSIVE_ON && !interrupted)
+        hs_validate_heap(hs_active); /* before the report trusts the heap */
     bool leaked = hs_report_exit(boundary, interrupted);
     hs_thread_in_shim = interrupted;
     if (leaked && hs_config.leak_exitcode)

@@ -32,6 +32,12 @@ static inline enum hs_call hs_call_of_alloc(size_t align, enum hs_alloc_kind kin
     return align > HS_MIN_ALIGN ? HS_CALL_ALIGNED : HS_CALL_MALLOC;
 }
 
+/* hs_call_of_free adds the kind to HS_CALL_FREE. */
+_Static_assert(HS_CALL_FREE + HS_KIND_NEW == HS_CALL_DELETE &&
+                   HS_CALL_FREE + HS_KIND_NEW_ARRAY == HS_CALL_DELETE_ARRAY &&
+                   HS_CALL_DELETE_ARRAY + 1 == HS_CALLS,
+               "the release calls are in the order of enum hs_alloc_kind");
+
 static inline enum hs_call hs_call_of_free(enum hs_alloc_kind kind)
 {
     return (enum hs_call)(HS_CALL_FREE + kind);

@@ -9,6 +9,9 @@
 #include "services/core/thread.h"
 #include "backends/arena/alloc_inline.h"
 
+/* A free block's tag and link fit the smallest block. */
+_Static_assert(sizeof(struct block) <= HS_MIN_ALIGN, "a free block's two words fit a block");
+
 static void *alloc_aligned_small(size_t size, size_t align)
 {
     size_t rounded = (size + align - 1) & ~(align - 1);
@@ -131,6 +134,7 @@ static void report_pointer(void *ptr, const char *call, bool is_free)
 static void free_remote(struct segment *segment, struct block *b)
 {
     struct heap *owner = segment->heap;
+    HS_ASSERT(owner && owner != &hs_arena_empty_heap);
     b->tag = freed_tag(b);
     struct block *head = __atomic_load_n(&owner->remote_free, __ATOMIC_RELAXED);
     do
@@ -274,6 +278,7 @@ void hs_arena_report_damage(const struct block *block)
         .call = "malloc",
         .thread = hs_thread_number(),
     };
+    hs_arena_damage_reported = true;
     struct segment *segment = segment_of((uintptr_t)block);
     HS_ASSERT(segment != NULL);
     const struct page *page = page_of(segment, (uintptr_t)block);
@@ -352,6 +357,7 @@ static const struct hs_backend arena = {
     .usable_size = arena_usable_size,
     .report_invalid = arena_report_invalid,
     .for_each_block = hs_arena_for_each_block,
+    .validate = hs_arena_validate,
     .trim = arena_trim,
     .facts = hs_arena_facts,
     .freeze = arena_freeze,

@@ -4,6 +4,14 @@
 
 #include "backends/arena/arena.h"
 
+/* addr is a block the page's free list may lead to: one carved in the page,
+ * or for a stash (which has no memory of its own), one of a small page of
+ * its class in any heap. */
+static inline bool list_may_hold(const struct page *page, uintptr_t addr)
+{
+    return page->start ? carved_block_start(page, addr) : class_block_start(page, addr);
+}
+
 /* Takes the first free block of the page: NULL if there is none, or if
  * taking it needs more than the quick check. The block must carry its
  * freed tag, and its link must lead to the start of a block of the page.
@@ -58,6 +66,20 @@ static inline struct block *live_large_block(const struct page *page, uintptr_t 
     if (page->kind == PAGE_LARGE && addr == (uintptr_t)page->start && b->tag != freed_tag(b))
         return b;
     return NULL;
+}
+
+/* addr is NULL, or a block of the heap that another thread may have freed:
+ * a small block's start or a large page's. */
+static inline bool remote_link(const struct heap *heap, uintptr_t addr)
+{
+    if (!addr)
+        return true;
+    struct segment *segment = segment_of(addr);
+    if (!segment || segment->heap != heap)
+        return false;
+    const struct page *page = page_of(segment, addr);
+    return page->kind == PAGE_SMALL ? carved_block_start(page, addr)
+                                    : page->kind == PAGE_LARGE && addr == (uintptr_t)page->start;
 }
 
 #endif

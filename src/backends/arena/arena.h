@@ -67,6 +67,20 @@
 /* A small page holds at least this many blocks. */
 #define PAGE_MIN_BLOCKS 8
 
+/* A segment's slices are the bits of a uint64_t mask. */
+_Static_assert(SLICES_PER_SEGMENT == 64, "one bit per slice in a 64-bit mask");
+/* The divisor test (carved_block_start) is exact for offsets below 2^32. */
+_Static_assert(SEGMENT_SIZE <= ((size_t)1 << 32), "page offsets fit the divisor test");
+/* Slice 0 holds the header; a large page, or a small page of the largest
+ * class, fits in the others. */
+_Static_assert(LARGE_MAX <= (SLICES_PER_SEGMENT - 1) * SLICE_SIZE, "a large page fits a segment");
+_Static_assert(HS_CLASS_MAX_SIZE * PAGE_MIN_BLOCKS <= (SLICES_PER_SEGMENT - 1) * SLICE_SIZE,
+               "a small page fits a segment");
+/* A class + 1 fits slice_grid's uint8_t, a page's blocks its uint16_t (a
+ * page of the smallest class, 16 bytes, has one slice). */
+_Static_assert(HS_CLASS_COUNT < 255, "size_class_1 fits a uint8_t");
+_Static_assert(SLICE_SIZE / 16 + PAGE_MIN_BLOCKS <= 65535, "a page's blocks fit a uint16_t");
+
 enum segment_kind { SEGMENT_FREE, SEGMENT_HEAP, SEGMENT_HUGE_HEAD, SEGMENT_HUGE_TAIL };
 enum page_kind { PAGE_FREE, PAGE_SMALL, PAGE_LARGE };
 
@@ -115,6 +129,7 @@ struct segment {
     struct slice_grid grid[SLICES_PER_SEGMENT];
     struct page pages[SLICES_PER_SEGMENT];
 };
+_Static_assert(sizeof(struct segment) <= SLICE_SIZE, "the segment header fits slice 0");
 
 struct heap {
     /* Per class, pages with room; the first is allocated from. An empty
@@ -231,6 +246,12 @@ bool hs_arena_extend_segments(void *start, size_t have, size_t count);
 void *hs_arena_move_segments(void *start, size_t have, size_t count);
 /* Segment indexes at and past this one have never been used. */
 size_t hs_arena_segments_end(void);
+/* Lock held. The segments of the huge run at start, as the segment kinds
+ * say: its head and the tails after it. */
+size_t hs_arena_run_segments(const void *start);
+/* Lock held (freeze). Checks the segment bitmap against the kinds, the
+ * lowest free index and the cache; fails with HS_ASSERT. */
+void hs_arena_reserve_validate(void);
 void hs_arena_reserve_trim(void);
 void hs_arena_reserve_lock(void);
 void hs_arena_reserve_unlock(void);
@@ -264,6 +285,10 @@ void hs_arena_heaps_start(void);
 void hs_arena_heaps_lock(void);
 void hs_arena_heaps_unlock(void);
 void hs_arena_heaps_reset(void);
+/* Lock held (freeze). Calls check for each heap that no other running
+ * thread owns, and that so holds still: the calling thread's own and the
+ * abandoned ones. */
+void hs_arena_for_each_quiet_heap(void (*check)(const struct heap *heap));
 
 /* huge.c: blocks of whole segments. The header sits at the start of the
  * run. */
@@ -282,6 +307,11 @@ size_t hs_arena_huge_usable(const struct huge *huge);
 bool hs_arena_huge_resize(struct huge *huge, size_t size);
 void *hs_arena_huge_remap(struct huge *huge, size_t size);
 void hs_arena_huge_trim(void);
+/* Both locks held (freeze). Checks the cached runs: each freed, as long as
+ * its segments say, counted once in the cache's bytes. The headers of live
+ * runs are not read: the thread that holds such a block changes it without
+ * the lock. */
+void hs_arena_huge_validate(void);
 void hs_arena_huge_lock(void);
 void hs_arena_huge_unlock(void);
 void hs_arena_huge_reset(void);
@@ -291,6 +321,12 @@ struct hs_block;
 struct hs_backend_facts;
 void hs_arena_for_each_block(void (*visit)(const struct hs_block *, void *), void *ctx);
 void hs_arena_facts(struct hs_backend_facts *out);
+
+/* validate.c: the expensive check of everything above (backend.h). Set
+ * once damage was reported: a damaged list was cut short, and blocks it
+ * held are no longer accounted for. */
+extern bool hs_arena_damage_reported;
+void hs_arena_validate(void);
 
 /* Reports damage found on a free list at block, a block of a small or
  * large page: its freed tag overwritten (blamed on the block below, when

@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 
+#include "services/core/check.h"
 #include "services/core/lock.h"
 #include "services/mem/regions.h"
 #include "services/core/thread.h"
@@ -31,6 +32,7 @@ static struct {
     struct heap *abandoned;
     struct heap *spare;       /* the rest of the last chunk */
     size_t spare_count;
+    size_t made;              /* heap records handed out, ever */
     pthread_key_t exit_key;
     bool exit_key_ready;
 } heaps;
@@ -47,6 +49,7 @@ static struct heap *new_heap(void)
     }
     struct heap *heap = heaps.spare++;
     heaps.spare_count--;
+    heaps.made++;
     for (unsigned c = 0; c < HS_CLASS_COUNT; c++) {
         heap->pages[c] = &hs_arena_empty_page;
         /* What a stash's links are checked against (class_block_start). */
@@ -100,6 +103,17 @@ void hs_arena_heaps_start(void)
     /* The thread running the constructor may have a heap already. */
     if (hs_arena_heap != &hs_arena_empty_heap)
         pthread_setspecific(heaps.exit_key, hs_arena_heap);
+}
+
+void hs_arena_for_each_quiet_heap(void (*check)(const struct heap *heap))
+{
+    if (hs_arena_heap != &hs_arena_empty_heap)
+        check(hs_arena_heap);
+    size_t seen = 0;
+    for (const struct heap *h = heaps.abandoned; h; h = h->next_abandoned) {
+        HS_ASSERT(++seen <= heaps.made && h != hs_arena_heap);
+        check(h);
+    }
 }
 
 void hs_arena_heaps_lock(void)

@@ -10,6 +10,7 @@
  * CACHE_DELAY_MS goes back to the kernel. */
 #include <string.h>
 
+#include "services/core/check.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
 #include "backends/arena/arena.h"
@@ -18,6 +19,9 @@
 #define CACHE_BYTES ((size_t)128 << 20)
 #define CACHE_DELAY_MS 1000
 #define HEADER_ROOM ((size_t)4096)
+
+_Static_assert(sizeof(struct huge) <= HEADER_ROOM && HEADER_ROOM < SEGMENT_SIZE,
+               "the header fits in front of the block");
 
 static struct {
     hs_lock lock;
@@ -42,6 +46,8 @@ static char *block_of(struct huge *h)
 /* Lock held. */
 static void uncache(unsigned i)
 {
+    HS_ASSERT(i < huge.cached &&
+              huge.cached_bytes >= huge.cache[i].run->segments << SEGMENT_SHIFT);
     huge.cached_bytes -= huge.cache[i].run->segments << SEGMENT_SHIFT;
     huge.cache[i] = huge.cache[--huge.cached];
 }
@@ -68,6 +74,7 @@ static void expire(uint64_t now)
 /* Lock held. */
 static void release_oldest(void)
 {
+    HS_ASSERT(huge.cached > 0);
     unsigned oldest = 0;
     for (unsigned i = 1; i < huge.cached; i++)
         if (huge.cache[i].since_ms < huge.cache[oldest].since_ms)
@@ -147,6 +154,7 @@ void *hs_arena_huge_alloc(size_t size, size_t align, bool zero)
 void hs_arena_huge_free(void *ptr)
 {
     struct huge *h = hs_arena_huge_of((uintptr_t)ptr);
+    HS_ASSERT(h && !h->freed && h->segments >= 1);
     size_t bytes = h->segments << SEGMENT_SHIFT;
     uint64_t now = hs_os_now_ms();
     hs_lock_acquire(&huge.lock);
@@ -205,6 +213,7 @@ bool hs_arena_huge_resize(struct huge *h, size_t size)
         h->segments = segments;
     }
     h->requested = size;
+    HS_ASSERT(h->offset + size <= h->segments << SEGMENT_SHIFT);
     return true;
 }
 
@@ -217,6 +226,21 @@ void *hs_arena_huge_remap(struct huge *h, size_t size)
     moved->segments = segments;
     moved->requested = size;
     return block_of(moved);
+}
+
+void hs_arena_huge_validate(void)
+{
+    HS_ASSERT(huge.cached <= CACHE_RUNS);
+    size_t bytes = 0;
+    for (unsigned i = 0; i < huge.cached; i++) {
+        const struct huge *h = huge.cache[i].run;
+        HS_ASSERT(h->freed && h->segments == hs_arena_run_segments(h));
+        HS_ASSERT(h->offset >= HEADER_ROOM && h->offset < h->segments << SEGMENT_SHIFT);
+        for (unsigned j = 0; j < i; j++)
+            HS_ASSERT(huge.cache[j].run != h);
+        bytes += h->segments << SEGMENT_SHIFT;
+    }
+    HS_ASSERT(bytes == huge.cached_bytes && bytes <= CACHE_BYTES);
 }
 
 void hs_arena_huge_trim(void)

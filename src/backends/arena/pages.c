@@ -14,6 +14,8 @@
  * STASH_MIN_BLOCKS blocks. */
 #define STASH_BYTES ((size_t)32 << 10)
 #define STASH_MIN_BLOCKS 4
+_Static_assert(STASH_BYTES / 16 <= UINT16_MAX, "a stash's count fits heap->stashed");
+_Static_assert(CARVE_BYTES <= SLICE_SIZE, "a carve stays in a page");
 
 static void list_push(struct heap *heap, struct page *page)
 {
@@ -76,6 +78,7 @@ static void carve(struct page *page)
     if (count == 0)
         count = 1;
     size_t room = (size_t)(page->limit - page->end) / size;
+    HS_ASSERT(room >= 1);
     if (count > room)
         count = room;
     struct block *first = (struct block *)page->end;
@@ -90,20 +93,6 @@ static void carve(struct page *page)
     set_link(b, page->free);
     page->free = first;
     page->end += count * size;
-}
-
-/* addr is NULL, or a block of the heap that another thread may have freed:
- * a small block's start or a large page's. */
-static bool remote_link(const struct heap *heap, uintptr_t addr)
-{
-    if (!addr)
-        return true;
-    struct segment *segment = segment_of(addr);
-    if (!segment || segment->heap != heap)
-        return false;
-    const struct page *page = page_of(segment, addr);
-    return page->kind == PAGE_SMALL ? carved_block_start(page, addr)
-                                    : page->kind == PAGE_LARGE && addr == (uintptr_t)page->start;
 }
 
 /* Takes back the blocks other threads freed into this heap. The list is
@@ -133,9 +122,7 @@ static void take_remote(struct heap *heap)
  * next, is NULL or leads to a block the page's list may hold. */
 static bool sound_head(const struct page *page, const struct block *b, uintptr_t next)
 {
-    bool link_ok = !next || (page->start ? carved_block_start(page, next)
-                                         : class_block_start(page, next));
-    return link_ok && b->tag == freed_tag(b);
+    return (!next || list_may_hold(page, next)) && b->tag == freed_tag(b);
 }
 
 struct block *hs_arena_pop_checked(struct page *page)
@@ -158,6 +145,7 @@ struct block *hs_arena_pop_checked(struct page *page)
 
 void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
 {
+    HS_ASSERT(size_class < HS_CLASS_COUNT);
     if (heap == &hs_arena_empty_heap && !(heap = hs_arena_attach()))
         return NULL;
     for (;;) {
@@ -193,6 +181,7 @@ void *hs_arena_small_slow(struct heap *heap, unsigned size_class)
 
 bool hs_arena_stash(struct heap *heap, unsigned size_class, struct block *block)
 {
+    HS_ASSERT(size_class < HS_CLASS_COUNT);
     size_t size = hs_class_size(size_class);
     size_t limit = STASH_BYTES / size < STASH_MIN_BLOCKS ? STASH_MIN_BLOCKS : STASH_BYTES / size;
     if (heap == &hs_arena_empty_heap || heap->stashed[size_class] >= limit)
@@ -207,6 +196,7 @@ bool hs_arena_stash(struct heap *heap, unsigned size_class, struct block *block)
 
 void hs_arena_page_changed(struct heap *heap, struct page *page)
 {
+    HS_ASSERT(page->kind == PAGE_SMALL);
     if (!page->listed)
         list_push(heap, page);
     if (page->used == 0 && (page->prev || page->next)) {

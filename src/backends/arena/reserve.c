@@ -18,6 +18,8 @@
 #define RESERVATION_MIN ((size_t)1 << 30)
 #define CACHE_SEGMENTS 8
 #define CACHE_DELAY_MS 1000
+_Static_assert(RESERVATION_MIN >= SEGMENT_SIZE && (RESERVATION_MIN & (RESERVATION_MIN - 1)) == 0,
+               "halving the reservation keeps whole segments");
 
 struct reservation hs_arena_space;
 
@@ -150,6 +152,7 @@ void *hs_arena_take_segments(size_t count, size_t align_segments, enum segment_k
     void *start = NULL;
     if (count == 1 && space.cached > 0) {
         size_t index = space.cache[--space.cached].index;
+        HS_ASSERT(is_used(index) && hs_arena_space.segment_kind[index] == SEGMENT_FREE);
         __atomic_store_n(&hs_arena_space.segment_kind[index], (uint8_t)kind, __ATOMIC_RELEASE);
         *fresh = false;
         start = segment_address(index);
@@ -172,6 +175,7 @@ void hs_arena_give_segments(void *start, size_t count)
     size_t index = segment_index(start);
     uint64_t now = hs_os_now_ms();
     hs_lock_acquire(&space.lock);
+    HS_ASSERT(index + count <= space.end && is_used(index));
     expire_cache(now, false);
     if (count == 1 && space.cached < CACHE_SEGMENTS) {
         __atomic_store_n(&hs_arena_space.segment_kind[index], SEGMENT_FREE, __ATOMIC_RELEASE);
@@ -216,6 +220,43 @@ void *hs_arena_move_segments(void *start, size_t have, size_t count)
     }
     hs_lock_release(&space.lock);
     return moved;
+}
+
+size_t hs_arena_run_segments(const void *start)
+{
+    size_t first = segment_index(start), i = first + 1;
+    while (i < space.end && hs_arena_space.segment_kind[i] == SEGMENT_HUGE_TAIL)
+        i++;
+    return i - first;
+}
+
+/* A segment in use with the kind of a free one: it waits in the cache. */
+static bool cached(size_t index)
+{
+    for (unsigned i = 0; i < space.cached; i++)
+        if (space.cache[i].index == index)
+            return true;
+    return false;
+}
+
+void hs_arena_reserve_validate(void)
+{
+    HS_ASSERT(space.end <= space.segments && space.cached <= CACHE_SEGMENTS);
+    const uint8_t *kinds = hs_arena_space.segment_kind;
+    size_t idle = 0;
+    for (size_t i = 0; i < space.end; i++) {
+        HS_ASSERT(kinds[i] <= SEGMENT_HUGE_TAIL);
+        HS_ASSERT(is_used(i) || (kinds[i] == SEGMENT_FREE && i >= space.lowest_free));
+        HS_ASSERT(kinds[i] != SEGMENT_HUGE_TAIL ||
+                  (i > 0 && (kinds[i - 1] == SEGMENT_HUGE_HEAD || kinds[i - 1] == SEGMENT_HUGE_TAIL)));
+        if (is_used(i) && kinds[i] == SEGMENT_FREE) {
+            HS_ASSERT(cached(i));
+            idle++;
+        }
+    }
+    HS_ASSERT(idle == space.cached); /* so the cache's entries are distinct */
+    for (size_t w = (space.end + 63) / 64; w < (space.segments + 63) / 64; w++)
+        HS_ASSERT(space.used[w] == 0);
 }
 
 size_t hs_arena_segments_end(void)

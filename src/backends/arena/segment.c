@@ -70,8 +70,19 @@ static void drop_segment(struct heap *heap, struct segment *segment)
         heap->segments = segment->next;
     if (segment->next)
         segment->next->prev = segment->prev;
-    heap->dirty_slices -= (size_t)__builtin_popcountll(segment->dirty_slices);
+    size_t dirty = (size_t)__builtin_popcountll(segment->dirty_slices);
+    HS_ASSERT(heap->dirty_slices >= dirty);
+    heap->dirty_slices -= dirty;
     hs_arena_give_segments(segment, 1);
+}
+
+/* The slices first .. first+count-1 hold no page. */
+static bool no_pages(const struct segment *segment, unsigned first, unsigned count)
+{
+    for (unsigned i = first; i < first + count; i++)
+        if (segment->pages[i].kind != PAGE_FREE || segment->grid[i].size_class_1 != 0)
+            return false;
+    return true;
 }
 
 static struct page *claim(struct heap *heap, struct segment *segment, unsigned first,
@@ -79,6 +90,7 @@ static struct page *claim(struct heap *heap, struct segment *segment, unsigned f
 {
     uint64_t run = run_mask(first, count);
     HS_ASSERT((segment->free_slices & run) == run);
+    HS_ASSERT_EXPENSIVE(no_pages(segment, first, count));
     segment->free_slices &= ~run;
     *fresh = (segment->dirty_slices & run) == 0;
     heap->dirty_slices -= (size_t)__builtin_popcountll(segment->dirty_slices & run);
@@ -118,7 +130,9 @@ void hs_arena_give_slices(struct heap *heap, struct page *page)
     struct segment *segment = (struct segment *)((uintptr_t)page & ~(SEGMENT_SIZE - 1));
     unsigned first = (unsigned)(page - segment->pages);
     unsigned slices = page->slices; /* the loop clears the page */
+    HS_ASSERT(first >= 1 && slices >= 1 && first + slices <= SLICES_PER_SEGMENT);
     uint64_t run = run_mask(first, slices);
+    HS_ASSERT((segment->free_slices & run) == 0); /* not given back twice */
     for (unsigned i = 0; i < slices; i++) {
         segment->pages[first + i] = (struct page){.kind = PAGE_FREE};
         segment->grid[first + i] = (struct slice_grid){0};
@@ -138,6 +152,7 @@ bool hs_arena_grow_slices(struct heap *heap, struct page *page, unsigned slices)
 {
     struct segment *segment = (struct segment *)((uintptr_t)page & ~(SEGMENT_SIZE - 1));
     unsigned first = (unsigned)(page - segment->pages);
+    HS_ASSERT(slices > page->slices);
     if (first + slices > SLICES_PER_SEGMENT)
         return false;
     uint64_t more = run_mask(first + page->slices, slices - page->slices);

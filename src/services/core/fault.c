@@ -22,7 +22,6 @@
 
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -177,13 +176,6 @@ static bool claim_the_end(int sig, bool may_claim)
     return false;
 }
 
-/* True if the page at addr can be written: the kernel writes the signal
- * mask there, and says EFAULT, instead of faulting, where it cannot. */
-static bool writable(uintptr_t addr)
-{
-    return syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, (void *)addr, sizeof(uint64_t)) == 0;
-}
-
 /* False when the stack the handler runs on has less room left than the
  * report needs: an alternate signal stack (Rust gives each thread a small
  * one, and aborts on it after a stack overflow), or a thread's stack of a
@@ -200,7 +192,7 @@ static bool room_for_the_report(void)
         return false;
     size_t page = hs_os_page_size();
     for (uintptr_t below = page; below <= REPORT_STACK_NEEDED; below += page)
-        if (!writable((here & ~(uintptr_t)(page - 1)) - below))
+        if (!hs_os_writable((here & ~(uintptr_t)(page - 1)) - below))
             return false;
     return true;
 }

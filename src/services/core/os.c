@@ -72,6 +72,14 @@ bool hs_os_resident(void *addr, size_t len, unsigned char *resident)
     return rc == 0;
 }
 
+bool hs_os_writable(uintptr_t addr)
+{
+    int saved = errno;
+    long rc = syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, (void *)addr, sizeof(uint64_t));
+    errno = saved;
+    return rc == 0;
+}
+
 bool hs_os_protect(void *addr, size_t len, bool accessible)
 {
     int saved = errno;

@@ -31,6 +31,10 @@ bool hs_os_protect(void *addr, size_t len, bool accessible);
 /* Makes [addr, addr+len) read-only: memory filled once and only read from
  * then on, which the leak scan (reading writable memory) then passes by. */
 bool hs_os_seal(void *addr, size_t len);
+/* True if the page at addr can be written, found with no fault: the kernel
+ * writes the signal mask there, and says EFAULT, instead of faulting, where
+ * it cannot. So a page that can be written gets 8 bytes overwritten. */
+bool hs_os_writable(uintptr_t addr);
 /* Replaces [addr, addr+len) by fresh PROT_NONE pages: the old contents go back
  * to the kernel, with their overcommit charge, and the range stays
  * reserved, in one system call. */

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "services/core/check.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
 #include "services/mem/regions.h"
@@ -15,6 +16,7 @@
 #define MIN_SHIFT 12
 #define CHUNK_SHIFT 21
 #define CHUNK ((size_t)1 << CHUNK_SHIFT)
+_Static_assert(MIN_SHIFT < CHUNK_SHIFT, "a chunk holds blocks of every pooled size");
 
 static hs_lock lock = HS_LOCK_INIT;
 static void *free_lists[CHUNK_SHIFT];   /* by log2 of the size */
@@ -83,14 +85,25 @@ void *hs_bulk_alloc(size_t len)
     return p;
 }
 
+/* Lock held. p is on the free list of its size: freed already. */
+static bool listed(const void *p, unsigned shift)
+{
+    for (void *q = free_lists[shift]; q; q = *(void **)q)
+        if (q == p)
+            return true;
+    return false;
+}
+
 void hs_bulk_free(void *p, size_t len)
 {
     unsigned shift = shift_of(len);
+    HS_ASSERT(p && (uintptr_t)p % ((size_t)1 << MIN_SHIFT) == 0);
     if (shift >= CHUNK_SHIFT) {
         hs_region_unmap(p, (size_t)1 << shift);
         return;
     }
     hs_lock_acquire(&lock);
+    HS_ASSERT_EXPENSIVE(!listed(p, shift));
     push(p, shift);
     hs_lock_release(&lock);
 }

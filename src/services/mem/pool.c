@@ -4,6 +4,7 @@
 #include "services/mem/pool.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "services/mem/bulk.h"
@@ -11,6 +12,7 @@
 
 #define CHUNK_SIZE ((size_t)1 << 20)
 #define STACK_MIN 512
+_Static_assert(CHUNK_SIZE >= HS_CLASS_MAX_SIZE, "a chunk holds a block of the largest class");
 
 static bool grow(struct hs_free_stack *s)
 {
@@ -29,6 +31,7 @@ static bool grow(struct hs_free_stack *s)
 
 void *hs_pool_alloc(struct hs_pool *pool, size_t size)
 {
+    HS_ASSERT(size >= 1 && size <= HS_CLASS_MAX_SIZE);
     unsigned cls = hs_size_class(size);
     struct hs_free_stack *s = &pool->free[cls];
     if (s->count)
@@ -51,7 +54,19 @@ void *hs_pool_alloc(struct hs_pool *pool, size_t size)
 
 void hs_pool_free(struct hs_pool *pool, void *block, size_t size)
 {
+    HS_ASSERT(size >= 1 && size <= HS_CLASS_MAX_SIZE);
     struct hs_free_stack *s = &pool->free[hs_size_class(size)];
     HS_ASSERT(s->count < s->capacity);
     s->blocks[s->count++] = block;
+}
+
+void hs_pool_validate(const struct hs_pool *pool)
+{
+    HS_ASSERT(pool->chunk_next <= pool->chunk_end);
+    for (unsigned c = 0; c < HS_CLASS_COUNT; c++) {
+        const struct hs_free_stack *s = &pool->free[c];
+        HS_ASSERT(s->count <= s->carved && s->carved <= s->capacity);
+        for (size_t i = 0; i < s->count; i++)
+            HS_ASSERT(s->blocks[i] && (uintptr_t)s->blocks[i] % 16 == 0);
+    }
 }

@@ -31,5 +31,8 @@ struct hs_pool {
 void *hs_pool_alloc(struct hs_pool *pool, size_t size);
 /* size: as given to hs_pool_alloc for this block. Needs no memory. */
 void hs_pool_free(struct hs_pool *pool, void *block, size_t size);
+/* The expensive check (check.h): each class's stack within its room and
+ * its carved blocks, holding aligned blocks; fails with HS_ASSERT. */
+void hs_pool_validate(const struct hs_pool *pool);
 
 #endif

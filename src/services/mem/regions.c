@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "services/core/check.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
 
@@ -30,6 +31,7 @@ static bool add_locked(uintptr_t start, uintptr_t end)
         ranges = grown;
         capacity = bigger;
     }
+    HS_ASSERT(count < capacity && start < end);
     ranges[count++] = (struct range){start, end};
     return true;
 }
@@ -59,12 +61,11 @@ void hs_region_add(uintptr_t start, uintptr_t end)
 void hs_region_unmap(void *addr, size_t len)
 {
     hs_lock_acquire(&lock);
-    for (size_t i = 0; i < count; i++) {
-        if (ranges[i].start == (uintptr_t)addr) {
-            ranges[i] = ranges[--count];
-            break;
-        }
-    }
+    size_t i = 0;
+    while (i < count && ranges[i].start != (uintptr_t)addr)
+        i++;
+    HS_ASSERT(i < count); /* else the scan would take live blocks' pointers for roots */
+    ranges[i] = ranges[--count];
     hs_lock_release(&lock);
     hs_os_unmap(addr, len);
 }

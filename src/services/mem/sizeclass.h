@@ -9,6 +9,11 @@
 
 #define HS_CLASS_MAX_SIZE ((size_t)64 * 1024)
 #define HS_CLASS_COUNT 80
+/* Eight classes of 16 to 128 bytes, then eight per doubling up to the
+ * largest: the last class (hs_class_size below) is HS_CLASS_MAX_SIZE. */
+_Static_assert((HS_CLASS_COUNT - 8) % 8 == 0 &&
+                   HS_CLASS_MAX_SIZE == (size_t)128 << (HS_CLASS_COUNT - 8) / 8,
+               "HS_CLASS_COUNT classes end at HS_CLASS_MAX_SIZE");
 
 /* size: 1 to HS_CLASS_MAX_SIZE. */
 static inline unsigned hs_size_class(size_t size)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "services/core/check.h"
 #include "services/mem/bulk.h"
 
 static inline uintptr_t *slot_key(const struct hs_table *t, size_t i)
@@ -81,6 +82,7 @@ void hs_table_remove(struct hs_table *t, void *entry)
 {
     size_t mask = t->capacity - 1;
     size_t hole = (size_t)((char *)entry - t->slots) / t->entry_size;
+    HS_ASSERT(t->count > 0 && hole < t->capacity && *(uintptr_t *)entry != 0);
     /* Shift back each later entry of the run that may live in the hole. */
     for (size_t i = (hole + 1) & mask;; i = (i + 1) & mask) {
         uintptr_t *k = slot_key(t, i);
@@ -114,4 +116,17 @@ void hs_table_free(struct hs_table *t)
     t->slots = NULL;
     t->capacity = t->count = 0;
     t->capacity_bits = 0;
+}
+
+void hs_table_validate(const struct hs_table *t)
+{
+    HS_ASSERT(t->capacity == 0 || t->capacity == (size_t)1 << t->capacity_bits);
+    HS_ASSERT(t->count * 3 <= t->capacity * 2);
+    size_t cursor = 0, count = 0;
+    uintptr_t *k;
+    while ((k = hs_table_next(t, &cursor))) {
+        HS_ASSERT(hs_table_find(t, *k) == k);
+        count++;
+    }
+    HS_ASSERT(count == t->count);
 }

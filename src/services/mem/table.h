@@ -32,5 +32,8 @@ void hs_table_remove(struct hs_table *t, void *entry);
 void hs_table_free(struct hs_table *t);
 /* Iteration: start with *cursor = 0; returns NULL at the end. */
 void *hs_table_next(const struct hs_table *t, size_t *cursor);
+/* The expensive check (check.h): the count, the fill bound, and every entry
+ * found from its home slot; fails with HS_ASSERT. */
+void hs_table_validate(const struct hs_table *t);
 
 #endif

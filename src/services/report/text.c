@@ -22,6 +22,9 @@ static const char *const error_kind_names[] = {
     [HS_ERR_REENTRANT_CALL] = "reentrant-call",
 };
 
+_Static_assert(sizeof error_kind_names / sizeof *error_kind_names == HS_ERR_REENTRANT_CALL + 1,
+               "every error kind has a name");
+
 const char *hs_error_kind_name(enum hs_error_kind kind)
 {
     return error_kind_names[kind];
