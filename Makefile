@@ -94,9 +94,11 @@ UNIT        := $(BUILD)/unit
 UNIT_CFLAGS := -std=gnu11 -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer -Wall -Wextra -Werror -Iinclude -Isrc -Itest/unit -I$(UNIT) \
 	-MMD -MP
-UNIT_BASE   := services/core/os services/core/lock services/mem/regions services/mem/bulk
 UNIT_WRITE  := services/report/fmt services/report/escape services/report/writer \
 	services/report/outfile services/report/stderr_origin services/core/os
+# check: a failed HS_ASSERT writes its message before it aborts.
+UNIT_BASE   := services/core/os services/core/lock services/core/check services/mem/regions \
+	services/mem/bulk $(UNIT_WRITE)
 UNIT_ELF    := services/symbols/elf_file services/symbols/elf_arena services/symbols/inflate \
 	services/mem/sort $(UNIT_BASE)
 UNIT_SRCS_fmt         := $(UNIT_WRITE)
