@@ -1,5 +1,6 @@
-# heapshim: `make` builds build/libheapshim.so, `make test` runs every test,
-# `make bench` runs the benchmarks against the allocators installed.
+# heapshim: `make` builds build/libheapshim.so, `make test` runs every test
+# (`make test T=PATTERN` those whose name contains PATTERN), `make bench`
+# runs the benchmarks against the allocators installed.
 
 CC       ?= gcc
 CXX      ?= g++
@@ -39,7 +40,7 @@ BENCH_BINS := $(BENCH_C:test/bench/%.c=$(BUILD)/bench/%)
 PREFIX  ?= /usr/local
 INSTALLED := lib/libheapshim.so include/heapshim.h bin/heapshim share/man/man1/heapshim.1
 
-.PHONY: all test bench clean install uninstall
+.PHONY: all test e2e bench clean install uninstall
 all: $(LIB) $(REPLAY)
 
 $(LIB): $(OBJS)
@@ -71,8 +72,11 @@ $(BUILD)/bench/%: test/bench/%.c test/bench/bench.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -pthread -o $@ $<
 
-test: $(LIB) $(REPLAY) $(TEST_BINS) $(BENCH_BINS)
-	HS_BACKENDS="$(BACKENDS)" bash test/run.sh
+# make test [T=PATTERN]: the end-to-end cases of test/run.sh, in parallel
+# (HS_JOBS at a time, the number of CPUs by default).
+test: e2e
+e2e: $(LIB) $(REPLAY) $(TEST_BINS) $(BENCH_BINS)
+	HS_BACKENDS="$(BACKENDS)" bash test/run.sh "$(T)"
 
 bench: $(LIB) $(BENCH_BINS)
 	HS_BACKENDS="$(BACKENDS)" python3 test/bench/run.py
