@@ -12,9 +12,9 @@
 # Cases run HS_JOBS at a time (default: the number of CPUs), the longest
 # first so that the run ends evenly: how long each took is kept in
 # $HS_BUILD/test-durations for the next run; a case not timed yet counts as
-# its "# cost: N" line says (seconds on a quiet 2-CPU machine), or 1. Each
-# case's result line is printed when it ends, with the tail of its log when
-# it fails; the failures are listed again at the end.
+# its "# cost: N" line says (rough seconds: only the order matters), or 1.
+# Each case's result line is printed when it ends, with the tail of its log
+# when it fails; the failures are listed again at the end.
 #
 # Usage: test/run.sh [PATTERN]   runs only the cases whose name contains PATTERN
 set -u

@@ -5,6 +5,7 @@
 # suite again: the wrapper is the same whatever the program, and wrap_stats
 # checks its figures exactly over each backend.
 # timeout: 240
+# cost: 12
 source "$HS_ROOT/test/lib.sh"
 export HEAPSHIM_STATS=1
 name=real_git
