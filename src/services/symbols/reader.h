@@ -41,18 +41,18 @@ static inline uint64_t hs_read_uleb(struct hs_reader *r)
 
 static inline int64_t hs_read_sleb(struct hs_reader *r)
 {
-    int64_t v = 0;
+    uint64_t v = 0; /* unsigned: shifting into the sign bit is undefined */
     unsigned shift = 0;
     uint8_t b = 0x80;
     while (!r->bad && (b & 0x80)) {
         b = (uint8_t)hs_read_bytes(r, 1);
         if (shift < 64)
-            v |= (int64_t)(b & 0x7f) << shift;
+            v |= (uint64_t)(b & 0x7f) << shift;
         shift += 7;
     }
     if (shift < 64 && (b & 0x40))
-        v |= -((int64_t)1 << shift);
-    return v;
+        v |= ~(uint64_t)0 << shift;
+    return (int64_t)v;
 }
 
 /* Skips n bytes. */
