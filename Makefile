@@ -1,6 +1,8 @@
-# heapshim: `make` builds build/libheapshim.so, `make test` runs every test,
-# `make bench` runs the benchmarks against the allocators installed, `make
-# expensive` builds build/expensive/libheapshim.so with the expensive checks.
+# heapshim: `make` builds build/libheapshim.so, `make test` runs every test
+# (`make test T=PATTERN` those whose name contains PATTERN), `make check`
+# runs the static analysis, `make bench` runs the benchmarks against the
+# allocators installed, `make expensive` builds build/expensive/libheapshim.so
+# with the expensive checks.
 
 CC       ?= gcc
 CXX      ?= g++
@@ -23,9 +25,12 @@ LIB  := $(BUILD)/libheapshim.so
 # The replay program of scripts/heapshim-trace.
 REPLAY := $(BUILD)/heapshim-replay
 
-TEST_CFLAGS   := -std=gnu11 -O1 -g -fno-builtin -pthread -Iinclude \
+# The test and bench programs warn as the shim does; `make check` builds
+# them again with TEST_WERROR=-Werror.
+TEST_WARN     := -Wall -Wextra $(TEST_WERROR)
+TEST_CFLAGS   := -std=gnu11 -O1 -g -fno-builtin -pthread -Iinclude $(TEST_WARN) \
 	-Wno-alloc-size-larger-than -Wno-deprecated-declarations
-TEST_CXXFLAGS := -std=gnu++17 -O1 -g -fno-builtin -pthread -Iinclude
+TEST_CXXFLAGS := -std=gnu++17 -O1 -g -fno-builtin -pthread -Iinclude $(TEST_WARN)
 TEST_C   := $(wildcard test/c/*.c)
 TEST_CXX := $(wildcard test/c/*.cpp)
 # api_use is built once more as C++: include/heapshim.h must be clean in both.
@@ -40,7 +45,8 @@ BENCH_BINS := $(BENCH_C:test/bench/%.c=$(BUILD)/bench/%)
 PREFIX  ?= /usr/local
 INSTALLED := lib/libheapshim.so include/heapshim.h bin/heapshim share/man/man1/heapshim.1
 
-.PHONY: all test bench clean install uninstall expensive
+.PHONY: all test e2e check check-programs check-cppcheck check-scan check-layout programs \
+	bench clean install uninstall expensive
 all: $(LIB) $(REPLAY)
 
 # make expensive: the same library with the expensive invariant checks
@@ -77,10 +83,43 @@ $(BUILD)/test/api_use_cxx: test/c/api_use.c include/heapshim.h
 
 $(BUILD)/bench/%: test/bench/%.c test/bench/bench.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -O2 -g -pthread -o $@ $<
+	$(CC) -std=gnu11 -O2 -g -pthread $(TEST_WARN) -o $@ $<
 
-test: $(LIB) $(REPLAY) $(TEST_BINS) $(BENCH_BINS)
-	HS_BACKENDS="$(BACKENDS)" bash test/run.sh
+programs: $(TEST_BINS) $(BENCH_BINS)
+
+# make test [T=PATTERN]: the unit tests, then the end-to-end cases of
+# test/run.sh in parallel (HS_JOBS at a time, the number of CPUs by default);
+# with T, only those whose name contains PATTERN.
+test: unit
+	@$(MAKE) --no-print-directory e2e T="$(T)"
+e2e: $(LIB) $(REPLAY) $(TEST_BINS) $(BENCH_BINS)
+	HS_BACKENDS="$(BACKENDS)" bash test/run.sh "$(T)"
+
+# make check: static analysis, clean or it fails. False positives are
+# suppressed where they are, each with why (cppcheck-suppress, pragmas).
+check: check-layout check-programs check-cppcheck check-scan
+
+# No include cycle, no service including a backend or an entry point.
+check-layout:
+	scripts/check-layout
+
+# The test and bench programs, all rebuilt with warnings as errors.
+check-programs:
+	$(MAKE) --no-print-directory -B BUILD=$(BUILD)/werror TEST_WERROR=-Werror programs
+
+# ElfW is glibc's macro for the native ELF types (64-bit here).
+CPPCHECK_FLAGS := --quiet --std=c11 --enable=warning,portability,performance \
+	--inline-suppr --library=gnu --library=posix --error-exitcode=1 \
+	-Iinclude -Isrc '-DElfW(type)=Elf64_\#\#type'
+check-cppcheck:
+	@mkdir -p $(BUILD)/cppcheck
+	cppcheck $(CPPCHECK_FLAGS) --cppcheck-build-dir=$(BUILD)/cppcheck src
+
+# clang's analyzer over a fresh build of the shim (so every file is seen).
+check-scan:
+	rm -rf $(BUILD)/scan
+	scan-build --status-bugs -o $(BUILD)/scan/report \
+		$(MAKE) --no-print-directory BUILD=$(BUILD)/scan $(BUILD)/scan/libheapshim.so
 
 bench: $(LIB) $(BENCH_BINS)
 	HS_BACKENDS="$(BACKENDS)" python3 test/bench/run.py
@@ -119,9 +158,10 @@ UNIT_FIXTURES := $(UNIT)/fixture_lines5.so $(UNIT)/fixture_lines4.so
 
 .PHONY: unit
 unit: $(UNIT_TESTS:%=$(UNIT)/%) $(UNIT_FIXTURES)
-	@failed=; for t in $(UNIT_TESTS); do $(UNIT)/$$t || failed="$$failed $$t"; done; \
+	@failed=; ran=0; for t in $(UNIT_TESTS); do case $$t in *"$(T)"*) ;; *) continue ;; esac; \
+	ran=$$((ran + 1)); $(UNIT)/$$t || failed="$$failed $$t"; done; \
 	if [ -n "$$failed" ]; then echo "unit: FAILED:$$failed"; exit 1; fi; \
-	echo "unit: all $(words $(UNIT_TESTS)) programs passed"
+	echo "unit: all $$ran programs passed"
 
 $(UNIT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

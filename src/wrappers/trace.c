@@ -139,7 +139,8 @@ static void put_varint(struct buffer *b, uint64_t v)
 static void put_pointer(struct buffer *b, const void *p)
 {
     int64_t delta = (int64_t)((uintptr_t)p - b->last_ptr);
-    put_varint(b, ((uint64_t)delta << 1) ^ (uint64_t)(delta >> 63));
+    /* zigzag, unsigned: a signed right shift is implementation-defined */
+    put_varint(b, ((uint64_t)delta << 1) ^ (0 - ((uint64_t)delta >> 63)));
     b->last_ptr = (uintptr_t)p;
 }
 

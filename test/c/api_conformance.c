@@ -131,7 +131,7 @@ static const size_t huge_sizes[] = {
 
 static void malloc_zero(void)
 {
-    struct check c = {"malloc(0) returns unique freeable pointers"};
+    struct check c = {.name = "malloc(0) returns unique freeable pointers"};
     void *p[100];
     for (size_t i = 0; i < COUNT(p); i++) {
         p[i] = malloc(hide(0));
@@ -146,7 +146,7 @@ static void malloc_zero(void)
 
 static void free_null(void)
 {
-    struct check c = {"free(NULL) does nothing"};
+    struct check c = {.name = "free(NULL) does nothing"};
     errno = 4321;
     free(NULL);
     if (errno != 4321)
@@ -156,7 +156,7 @@ static void free_null(void)
 
 static void realloc_edges(void)
 {
-    struct check c = {"realloc(NULL, n) is malloc(n); realloc(p, 0) frees and returns NULL"};
+    struct check c = {.name = "realloc(NULL, n) is malloc(n); realloc(p, 0) frees and returns NULL"};
     static const size_t sizes[] = {0, 1, 16, 100, 4096, 100000, 1 << 20};
     for (size_t i = 0; i < COUNT(sizes); i++) {
         void *p = realloc(NULL, hide(sizes[i]));
@@ -200,7 +200,7 @@ static void round_trip(struct check *c, size_t from, size_t to)
 
 static void realloc_contents(void)
 {
-    struct check c = {"realloc grows and shrinks keeping contents"};
+    struct check c = {.name = "realloc grows and shrinks keeping contents"};
     static const size_t sizes[] = {1,    7,    8,    15,    16,    17,     24,     31,
                                    100,  255,  256,  1000,  4095,  4096,   4097,   8191,
                                    8192, 8193, 65535, 65536, 131072, 200000, 1 << 20, (1 << 20) + 1};
@@ -212,7 +212,7 @@ static void realloc_contents(void)
 
 static void calloc_zeroes(void)
 {
-    struct check c = {"calloc returns zeroed memory, also where dirty blocks were freed"};
+    struct check c = {.name = "calloc returns zeroed memory, also where dirty blocks were freed"};
     static const size_t sizes[] = {1,    2,    16,    24,     100,    1000,    4095,   4096,
                                    4097, 8192, 65536, 131072, 200000, 1 << 20, 4 << 20, 16 << 20};
     for (size_t i = 0; i < COUNT(sizes); i++) {
@@ -239,7 +239,7 @@ static void calloc_zeroes(void)
 
 static void calloc_overflow(void)
 {
-    struct check c = {"calloc is NULL with ENOMEM when nmemb * size overflows or is too big"};
+    struct check c = {.name = "calloc is NULL with ENOMEM when nmemb * size overflows or is too big"};
     static const size_t pairs[][2] = {
         {SIZE_MAX / 2, 3}, {3, SIZE_MAX / 2}, {SIZE_MAX, SIZE_MAX},
         {(size_t)1 << 32, (size_t)1 << 32}, {SIZE_MAX / 16 + 1, 16}, {2, SIZE_MAX / 2 + 1},
@@ -254,7 +254,7 @@ static void calloc_overflow(void)
 
 static void impossible_sizes(void)
 {
-    struct check c = {"impossible sizes are NULL with ENOMEM, and a failed realloc keeps the block"};
+    struct check c = {.name = "impossible sizes are NULL with ENOMEM, and a failed realloc keeps the block"};
     static const size_t aligns[] = {16, 64, 4096, 1 << 20};
     for (size_t i = 0; i < COUNT(huge_sizes); i++) {
         size_t n = huge_sizes[i];
@@ -295,7 +295,7 @@ static void impossible_sizes(void)
 
 static void reallocarray_rules(void)
 {
-    struct check c = {"reallocarray works, and is NULL with ENOMEM on overflow"};
+    struct check c = {.name = "reallocarray works, and is NULL with ENOMEM on overflow"};
     unsigned char *p = reallocarray(NULL, hide(10), 10), *q;
     if (!p) {
         failf(&c, "reallocarray(NULL, 10, 10): NULL");
@@ -320,7 +320,7 @@ static void reallocarray_rules(void)
 
 static void posix_memalign_rules(void)
 {
-    struct check c = {"posix_memalign: EINVAL for bad alignments, 0 for 8 to 1 MiB, errno untouched"};
+    struct check c = {.name = "posix_memalign: EINVAL for bad alignments, 0 for 8 to 1 MiB, errno untouched"};
     static const size_t bad[] = {0, 1, 2, 3, 4, 12, 24, 40, 100, 4097, (1 << 20) + 8, SIZE_MAX,
                                  (size_t)1 << 63 | 8};
     for (size_t i = 0; i < COUNT(bad); i++) {
@@ -348,7 +348,7 @@ static void posix_memalign_rules(void)
 
 static void aligned_powers(const char *name, void *(*allocate)(size_t, size_t))
 {
-    struct check c = {name};
+    struct check c = {.name = name};
     static const size_t sizes[] = {1, 24, 100};
     for (size_t a = 1; a <= (size_t)1 << 30; a *= 2)
         for (size_t s = 0; s < COUNT(sizes); s++) {
@@ -364,7 +364,7 @@ static void *call_memalign(size_t a, size_t n) { return memalign(a, n); }
 
 static void memalign_odd(void)
 {
-    struct check c = {"memalign rounds an alignment that is no power of two up to one"};
+    struct check c = {.name = "memalign rounds an alignment that is no power of two up to one"};
     static const size_t odd[] = {3, 24, 48, 100, 1000, 4097, 65535, 100000};
     for (size_t i = 0; i < COUNT(odd); i++) {
         size_t want = 1;
@@ -379,7 +379,7 @@ static void memalign_odd(void)
 
 static void page_aligned(void)
 {
-    struct check c = {"valloc and pvalloc are page aligned; pvalloc rounds up to a page"};
+    struct check c = {.name = "valloc and pvalloc are page aligned; pvalloc rounds up to a page"};
     static const size_t sizes[] = {0, 1, 10, 4095, 4096, 4097, 100000};
     for (size_t i = 0; i < COUNT(sizes); i++) {
         void *v = valloc(hide(sizes[i]));
@@ -399,7 +399,7 @@ static void page_aligned(void)
 
 static void usable_size(void)
 {
-    struct check c = {"malloc_usable_size covers the request and is writable to its end"};
+    struct check c = {.name = "malloc_usable_size covers the request and is writable to its end"};
     if (malloc_usable_size(NULL) != 0)
         failf(&c, "malloc_usable_size(NULL) is %zu", malloc_usable_size(NULL));
     for (size_t n = 0; n <= 5000; n++) {
@@ -427,7 +427,7 @@ static void usable_size(void)
 
 static void alignment_16(void)
 {
-    struct check c = {"every pointer from malloc, calloc and realloc is aligned to 16"};
+    struct check c = {.name = "every pointer from malloc, calloc and realloc is aligned to 16"};
     static void *m[1025], *z[1025];
     void *grown = NULL;
     for (size_t n = 1; n <= 1024; n++) {
@@ -458,7 +458,7 @@ static void alignment_16(void)
 
 static void free_keeps_errno(void)
 {
-    struct check c = {"free preserves errno"};
+    struct check c = {.name = "free preserves errno"};
     static const size_t sizes[] = {1, 100, 4096, 100000, 1 << 20, 32 << 20};
     for (size_t i = 0; i < COUNT(sizes); i++) {
         void *p = malloc(sizes[i]);
@@ -473,7 +473,7 @@ static void free_keeps_errno(void)
 
 static void sized_frees(bool shim)
 {
-    struct check c = {"free_sized and free_aligned_sized exist and free, keeping errno"};
+    struct check c = {.name = "free_sized and free_aligned_sized exist and free, keeping errno"};
     void (*sized)(void *, size_t) = (void (*)(void *, size_t))dlsym(RTLD_DEFAULT, "free_sized");
     void (*aligned_sized)(void *, size_t, size_t) =
         (void (*)(void *, size_t, size_t))dlsym(RTLD_DEFAULT, "free_aligned_sized");
@@ -506,7 +506,7 @@ static void sized_frees(bool shim)
 
 static void glibc_extras(void)
 {
-    struct check c = {"mallinfo, mallinfo2, mallopt, malloc_trim, malloc_stats, malloc_info"};
+    struct check c = {.name = "mallinfo, mallinfo2, mallopt, malloc_trim, malloc_stats, malloc_info"};
     void *keep = malloc(1000);
     struct mallinfo2 info2 = mallinfo2();
     struct mallinfo info = mallinfo();

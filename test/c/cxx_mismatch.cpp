@@ -8,6 +8,10 @@ struct Widget {
     char name[40];
 };
 
+// The mismatches are this program's point: gcc must not warn about them.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#pragma GCC diagnostic ignored "-Wmismatched-dealloc"
+
 int main(int argc, char **argv)
 {
     if (argc < 2)

@@ -147,6 +147,7 @@ __attribute__((noinline)) static void keep_stale_copy(void)
     void *volatile stale = handoff;
     handoff = NULL;
     pad[0] = 1;
+    (void)pad;
     (void)stale;
 }
 

@@ -72,8 +72,14 @@ static void restore(const char *how)
         struct sigaction a;
         memset(&a, 0, sizeof a);
         a.sa_handler = mine;
+        /* One struct for both, against the restrict qualifiers: programs
+         * do this (the kernel reads before it writes), and the shim's
+         * sigaction must cope as the kernel does. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wrestrict"
         sigaction(SIGSEGV, &a, &a); /* a is now the old action */
         sigaction(SIGSEGV, &a, &a); /* back, and a is mine again */
+#pragma GCC diagnostic pop
         if (a.sa_handler != mine)
             printf("old action not mine\n");
     } else {

@@ -87,10 +87,11 @@ void *hs_region_remap(void *addr, size_t old_len, size_t new_len)
 void hs_region_for_each(hs_region_visitor *visit, void *ctx)
 {
     hs_lock_acquire(&lock);
-    if (ranges)
+    if (ranges) { /* none are recorded before the table exists */
         visit((uintptr_t)ranges, (uintptr_t)(ranges + capacity), ctx);
-    for (size_t i = 0; i < count; i++)
-        visit(ranges[i].start, ranges[i].end, ctx);
+        for (size_t i = 0; i < count; i++)
+            visit(ranges[i].start, ranges[i].end, ctx);
+    }
     hs_lock_release(&lock);
 }
 

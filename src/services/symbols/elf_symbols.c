@@ -13,7 +13,7 @@ static uint32_t rank_of(const Elf64_Sym *s, const char *name, bool versioned)
 {
     unsigned bind = ELF64_ST_BIND(s->st_info);
     unsigned underscores = 0;
-    while (name[underscores] == '_' && underscores < 3)
+    while (underscores < 3 && name[underscores] == '_')
         underscores++;
     return (s->st_size != 0) << 4 | (bind == STB_GLOBAL || bind == STB_WEAK) << 3 |
            (!versioned) << 2 | (3 - underscores);

@@ -1,4 +1,5 @@
 # timeout: 300
+# cost: 18
 # exit() while eight threads allocate and free (test/c/exit_race.c): the
 # scan stops the other threads and reads their registers and live stacks,
 # so every run reports exactly the one block main leaked: never a block a

@@ -7,6 +7,7 @@
 # program with a SIGABRT handler of its own keeps it. A heap error that
 # aborts still writes one JSON object, not two.
 # timeout: 180
+# cost: 22
 source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 program=$HS_TESTBIN/exit_paths

@@ -1,4 +1,5 @@
 # timeout: 200
+# cost: 13
 # fork() 200 times from a program whose four other threads allocate all the
 # while, and once from a thread other than main (test/c/fork_stress.c): no
 # child may hang (10 s each), fail its checks or die, under the shim.

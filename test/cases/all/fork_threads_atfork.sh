@@ -6,6 +6,7 @@
 # process may hang (the program gives a child 10 s and itself 30 s without
 # progress), fail, or report a heap error.
 # timeout: 300
+# cost: 11
 source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 prog=$HS_TESTBIN/fork_threads_atfork

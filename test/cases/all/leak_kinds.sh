@@ -2,6 +2,7 @@
 # backend; under debug each leak's allocation stack names the function and
 # source line that allocated it. JSON reports are checked field by field.
 # timeout: 120
+# cost: 7
 source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 program=$HS_TESTBIN/leak_kinds

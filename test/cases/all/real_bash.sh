@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# cost: 10
 # /bin/bash under the shim: pipelines, subshells, command substitution,
 # here-docs, string/array/associative-array building, sort | uniq -c,
 # process substitution, background jobs and wait, functions and recursion,

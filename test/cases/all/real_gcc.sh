@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# cost: 12
 # gcc -O2 -g under the shim (driver, cc1, as, collect2 and ld all preloaded)
 # compiling test/data/real_gcc/{prog,util}.c: a word-count hash table,
 # qsort, structs with function pointers, recursion and a matrix loop. The

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 240
+# cost: 8
 # gdb under the shim debugging a small C++ program (test/data/real_gdb/) that
 # it starts through a shell, the program under the shim too: a conditional
 # breakpoint, backtraces through pretty-printed std::vector, std::map and

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# cost: 9
 # git under the shim: init, add, commit, mv, rm, branch, merge, tag, log
 # (--follow too), diff, show, blame, grep, status, stash, gc --aggressive
 # (which runs pack-objects with threads), fsck, verify-pack and archive, in a

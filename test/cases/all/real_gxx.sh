@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 180
+# cost: 30
 # g++ -std=c++17 -O1 under the shim (driver, cc1plus, as, ld) building
 # test/data/real_gxx/prog.cpp, which uses std::vector, std::map,
 # std::unordered_map, std::string, std::shared_ptr/weak_ptr and exceptions,

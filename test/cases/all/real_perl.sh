@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# cost: 8
 # perl under the shim over 50k generated lines: regex parsing and
 # substitution, hashes (nested and growing strings), split/join, sprintf,
 # sort with custom comparisons, a Schwartzian transform; plus die's exit

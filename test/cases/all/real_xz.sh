@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 120
+# cost: 7
 # xz under the shim: multi-threaded (-T2) compression of ~3.9 MB of generated
 # data split into 1 MiB blocks (so both threads really work; with a fixed
 # block size the output does not depend on the thread count or timing), then

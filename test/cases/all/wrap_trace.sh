@@ -3,6 +3,7 @@
 # text, and replays under every backend and the system allocator to the same
 # sequence of calls and live-heap sizes, checked by tracing the replay.
 # timeout: 180
+# cost: 5
 source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 tool=$HS_ROOT/scripts/heapshim-trace

@@ -10,6 +10,7 @@
 # returns a pointer that is not a free block's; under
 # HEAPSHIM_ON_ERROR=continue the program goes on with sound blocks only.
 # timeout: 200
+# cost: 10
 source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 program=$HS_TESTBIN/arena_forge

@@ -5,6 +5,7 @@
 # waits for the end. (fatal_signal_watchdog's FIFO is refused as a report
 # file, so its report is never stuck.)
 # timeout: 120
+# cost: 5
 source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 

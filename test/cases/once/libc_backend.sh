@@ -3,6 +3,7 @@
 # finds a double free, as it would without the shim; the exit report calls
 # nothing lost and says in its note why.
 # timeout: 900
+# cost: 21
 source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 
