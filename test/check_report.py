@@ -11,7 +11,8 @@ against expectations given as words:
                           "SITE NAME" in --source
 
 With --per-process, each report must match one of the expectations given
-(the words are then one expectation per report, each 'kind B N').
+(the words are then one expectation per report, each 'kind B N'). With
+--each, every report must meet all of them (one run's report per file).
 Exits 1 with a message on the first mismatch.
 """
 import argparse
@@ -191,6 +192,7 @@ def main():
     parser.add_argument("--source", required=True)
     parser.add_argument("--reports", nargs="+", required=True)
     parser.add_argument("--per-process", action="store_true")
+    parser.add_argument("--each", action="store_true")
     parser.add_argument("words", nargs="*")
     args = parser.parse_args()
 
@@ -216,16 +218,24 @@ def main():
                 fail(f"no report with {' '.join(words)}")
             remaining.remove(match)
         return
+    if args.each:
+        for path, doc in zip(args.reports, docs):
+            check_all(doc, expectations, args, path)
+        return
     if len(docs) != 1:
         fail(f"{len(docs)} reports, wanted one")
-    doc = docs[0]
+    check_all(docs[0], expectations, args, args.reports[0])
+
+
+def check_all(doc, expectations, args, path):
+    """Every expectation against one report; the failure names the file."""
     for words in expectations:
         if words[0] == "site":
             check_site(doc, words, args.source, args.backend)
         else:
             ok, message = tally_matches(doc, words, args.backend)
             if not ok:
-                fail(message)
+                fail(f"{path}: {message}")
 
 
 if __name__ == "__main__":
