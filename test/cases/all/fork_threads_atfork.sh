@@ -11,14 +11,14 @@ source "$HS_ROOT/test/lib.sh"
 cd "$HS_TMP"
 prog=$HS_TESTBIN/fork_threads_atfork
 [[ -x $prog ]] || fail "$prog is not built"
-out=$(shim "$prog" 150 2>err)
+out=$(shim "$prog" 100 2>err)
 status=$?
-if [[ $status != 0 || $out != "ok 150" ]]; then
+if [[ $status != 0 || $out != "ok 100" ]]; then
     echo "--- stderr:"; tail -n 20 err
     fail "status $status, printed: $out"
 fi
 # The parent reports, and so do the children that exec /bin/true (every
-# seventh) or leave by exit() (every fourth of the others): 56 in all.
+# seventh) or leave by exit() (every fourth of the others): 37 in all.
 reports=$(ls "$HS_REPORTS" | wc -l)
-[[ $reports == 56 ]] || fail "$reports reports, wanted 56"
+[[ $reports == 37 ]] || fail "$reports reports, wanted 37"
 no_heap_errors
