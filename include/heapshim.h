@@ -60,19 +60,19 @@ struct heapshim_leaks {
 enum heapshim_call {
     HEAPSHIM_CALL_MALLOC,
     HEAPSHIM_CALL_CALLOC,
-    HEAPSHIM_CALL_REALLOC,       /* realloc and reallocarray */
-    HEAPSHIM_CALL_FREE,          /* free, free_sized, free_aligned_sized */
-    HEAPSHIM_CALL_ALIGNED,       /* posix_memalign, aligned_alloc, memalign, valloc, pvalloc */
-    HEAPSHIM_CALL_NEW,           /* every form of operator new */
-    HEAPSHIM_CALL_NEW_ARRAY,     /* every form of operator new[] */
-    HEAPSHIM_CALL_DELETE,        /* every form of operator delete */
-    HEAPSHIM_CALL_DELETE_ARRAY,  /* every form of operator delete[] */
+    HEAPSHIM_CALL_REALLOC,      /* realloc and reallocarray */
+    HEAPSHIM_CALL_FREE,         /* free, free_sized, free_aligned_sized */
+    HEAPSHIM_CALL_ALIGNED,      /* posix_memalign, aligned_alloc, memalign, valloc, pvalloc */
+    HEAPSHIM_CALL_NEW,          /* every form of operator new */
+    HEAPSHIM_CALL_NEW_ARRAY,    /* every form of operator new[] */
+    HEAPSHIM_CALL_DELETE,       /* every form of operator delete */
+    HEAPSHIM_CALL_DELETE_ARRAY, /* every form of operator delete[] */
     HEAPSHIM_CALLS
 };
 
 /* Bits of heapshim_stats.valid: which parts were filled in. */
-#define HEAPSHIM_STATS_LIVE 1   /* live: always, under the shim */
-#define HEAPSHIM_STATS_CALLS 2  /* peak and calls: with HEAPSHIM_STATS=1 */
+#define HEAPSHIM_STATS_LIVE 1  /* live: always, under the shim */
+#define HEAPSHIM_STATS_CALLS 2 /* peak and calls: with HEAPSHIM_STATS=1 */
 
 struct heapshim_stats {
     unsigned valid;

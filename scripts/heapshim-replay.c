@@ -62,10 +62,8 @@ static void *allocate(const struct op *op)
 {
     size_t align = op->align_log2 ? (size_t)1 << op->align_log2 : 0;
     switch (op->call) {
-    case CALLOC:
-        return calloc(1, op->size);
-    case ALIGNED:
-        return aligned(align, op->size);
+    case CALLOC: return calloc(1, op->size);
+    case ALIGNED: return aligned(align, op->size);
     case NEW:
         if (new_fn)
             return align ? new_aligned_fn(op->size, align) : new_fn(op->size);

@@ -36,12 +36,12 @@ struct hs_stack;
 /* A live block, as a backend describes it to the report service. */
 struct hs_block {
     uintptr_t address;
-    size_t size;                    /* bytes requested */
+    size_t size; /* bytes requested */
     enum hs_alloc_kind kind;
     bool guarded;
-    bool ignored;                   /* never reported as a leak */
-    uint32_t thread;                /* number of the allocating thread, 0 unknown */
-    const struct hs_stack *stack;   /* allocation stack, or NULL */
+    bool ignored;                 /* never reported as a leak */
+    uint32_t thread;              /* number of the allocating thread, 0 unknown */
+    const struct hs_stack *stack; /* allocation stack, or NULL */
     /* All the memory the backend keeps for the block (redzones, slack,
      * guard): never a root for the reachability scan. */
     uintptr_t extent_start, extent_end;
@@ -49,16 +49,16 @@ struct hs_block {
 
 /* Where an address falls relative to a block the backend knows. */
 enum hs_relation {
-    HS_INSIDE,        /* within [address, address + size) */
-    HS_PAST_END,      /* at or after address + size, in the block's guard */
-    HS_BEFORE_START,  /* before address, in the block's guard */
-    HS_IN_FREED       /* inside a block already freed */
+    HS_INSIDE,       /* within [address, address + size) */
+    HS_PAST_END,     /* at or after address + size, in the block's guard */
+    HS_BEFORE_START, /* before address, in the block's guard */
+    HS_IN_FREED      /* inside a block already freed */
 };
 
 struct hs_place {
     struct hs_block block;
     enum hs_relation relation;
-    size_t distance;  /* bytes past the end or before the start, or offset */
+    size_t distance; /* bytes past the end or before the start, or offset */
     /* A freed block: where it was freed, when the backend records it. The
      * caller zeroes *out, so a backend that does not leaves them so. */
     const struct hs_stack *free_stack;
@@ -91,9 +91,9 @@ struct hs_backend_facts {
     bool classifies_reachability;
     size_t quarantined_blocks;
     size_t quarantined_bytes;
-    size_t unguarded_blocks;   /* page: served from packed pages, unguarded */
-    size_t map_count_limit;    /* page: vm.max_map_count when that happened */
-    const char *note;          /* what the report must say it cannot know, or NULL */
+    size_t unguarded_blocks; /* page: served from packed pages, unguarded */
+    size_t map_count_limit;  /* page: vm.max_map_count when that happened */
+    const char *note;        /* what the report must say it cannot know, or NULL */
 };
 
 typedef void hs_block_visitor(const struct hs_block *block, void *ctx);

@@ -25,11 +25,11 @@
 
 #include <string.h>
 
+#include "services/core/os.h"
 #include "services/report/escape.h"
 #include "services/report/fmt.h"
-#include "services/core/os.h"
-#include "services/unwind/stack.h"
 #include "services/report/writer.h"
+#include "services/unwind/stack.h"
 
 extern char **environ;
 
@@ -49,10 +49,7 @@ static const char *const backend_names[] = {
     NULL,
 };
 
-const char *hs_backend_name(enum hs_backend_id id)
-{
-    return backend_names[id];
-}
+const char *hs_backend_name(enum hs_backend_id id) { return backend_names[id]; }
 
 _Noreturn void hs_config_error(const char *name, const char *value, const char *why)
 {
@@ -115,10 +112,14 @@ static bool parse_size(const char *v, size_t *out)
     const char *unit = v + n;
     unsigned shift = 0;
     switch (*unit) {
-    case 'k': case 'K': shift = 10; break;
-    case 'm': case 'M': shift = 20; break;
-    case 'g': case 'G': shift = 30; break;
-    case 't': case 'T': shift = 40; break;
+    case 'k':
+    case 'K': shift = 10; break;
+    case 'm':
+    case 'M': shift = 20; break;
+    case 'g':
+    case 'G': shift = 30; break;
+    case 't':
+    case 'T': shift = 40; break;
     }
     if (shift)
         unit++;
@@ -187,7 +188,8 @@ static const char *keep_absolute_path(char *storage, const char *name, const cha
     if (v[0] == '/' || !v[0])
         return keep_path(storage, name, v);
     if (!hs_os_getcwd(storage, HS_PATH_MAX))
-        hs_config_error(name, v, "a relative path, and the current directory cannot be "
+        hs_config_error(name, v,
+                        "a relative path, and the current directory cannot be "
                         "found; give an absolute path");
     size_t dir = strlen(storage), n = strlen(v);
     if (dir + 1 + n >= HS_PATH_MAX)
@@ -215,32 +217,32 @@ struct variable {
     const char *name;
     enum kind kind;
     union {
-        int *choice;              /* an enum field: they are all int-sized */
+        int *choice; /* an enum field: they are all int-sized */
         bool *flag;
         unsigned *count;
         uint64_t *number;
         size_t *size;
         double *fraction;
         const char **text;
-    } to;                         /* where the value is kept */
-    uint64_t min, max;            /* COUNT, NUMBER, SIZE */
-    const char *const *names;     /* CHOICE: the accepted values, NULL-terminated */
-    const char *what;             /* COUNT, NUMBER, TEXT: how the error message
+    } to;                     /* where the value is kept */
+    uint64_t min, max;        /* COUNT, NUMBER, SIZE */
+    const char *const *names; /* CHOICE: the accepted values, NULL-terminated */
+    const char *what;         /* COUNT, NUMBER, TEXT: how the error message
                                    * names a good value */
-    const char *refusal;          /* or NULL: why a value is refused, before
+    const char *refusal;      /* or NULL: why a value is refused, before
                                    * the accepted values */
-    char *storage;                /* PATH, TEXT */
-    size_t storage_size;          /* TEXT */
-    bool absolute;                /* PATH: resolved against the starting directory */
-    const char *none;             /* PATH: the value that stands for no file */
-    bool *plus;                   /* NUMBER: set when the value is "N+" */
-    bool *given;                  /* set when the variable has a good value */
+    char *storage;            /* PATH, TEXT */
+    size_t storage_size;      /* TEXT */
+    bool absolute;            /* PATH: resolved against the starting directory */
+    const char *none;         /* PATH: the value that stands for no file */
+    bool *plus;               /* NUMBER: set when the value is "N+" */
+    bool *given;              /* set when the variable has a good value */
 };
 
 _Static_assert(sizeof(enum hs_backend_id) == sizeof(int) &&
-               sizeof(enum hs_report_format) == sizeof(int) &&
-               sizeof(enum hs_on_error) == sizeof(int) &&
-               sizeof(enum hs_page_guard) == sizeof(int),
+                   sizeof(enum hs_report_format) == sizeof(int) &&
+                   sizeof(enum hs_on_error) == sizeof(int) &&
+                   sizeof(enum hs_page_guard) == sizeof(int),
                "a CHOICE is kept through an int pointer");
 
 static char report_path[HS_PATH_MAX];
@@ -256,39 +258,76 @@ static const char *const page_guard_names[] = {
     [HS_GUARD_AFTER] = "after", [HS_GUARD_BEFORE] = "before", NULL};
 
 static const struct variable variables[] = {
-    {.name = "HEAPSHIM_BACKEND", .kind = CHOICE, .to.choice = (int *)&hs_config.backend,
-     .names = backend_names, .refusal = "unknown backend"},
-    {.name = "HEAPSHIM_REPORT", .kind = PATH, .to.text = &hs_config.report,
-     .storage = report_path, .absolute = true, .none = "stderr"},
-    {.name = "HEAPSHIM_REPORT_FORMAT", .kind = CHOICE,
-     .to.choice = (int *)&hs_config.report_format, .names = format_names},
-    {.name = "HEAPSHIM_LEAK_EXITCODE", .kind = COUNT, .to.count = &hs_config.leak_exitcode,
-     .min = 1, .max = 255, .what = "an exit status"},
-    {.name = "HEAPSHIM_ON_ERROR", .kind = CHOICE, .to.choice = (int *)&hs_config.on_error,
+    {.name = "HEAPSHIM_BACKEND",
+     .kind = CHOICE,
+     .to.choice = (int *)&hs_config.backend,
+     .names = backend_names,
+     .refusal = "unknown backend"},
+    {.name = "HEAPSHIM_REPORT",
+     .kind = PATH,
+     .to.text = &hs_config.report,
+     .storage = report_path,
+     .absolute = true,
+     .none = "stderr"},
+    {.name = "HEAPSHIM_REPORT_FORMAT",
+     .kind = CHOICE,
+     .to.choice = (int *)&hs_config.report_format,
+     .names = format_names},
+    {.name = "HEAPSHIM_LEAK_EXITCODE",
+     .kind = COUNT,
+     .to.count = &hs_config.leak_exitcode,
+     .min = 1,
+     .max = 255,
+     .what = "an exit status"},
+    {.name = "HEAPSHIM_ON_ERROR",
+     .kind = CHOICE,
+     .to.choice = (int *)&hs_config.on_error,
      .names = on_error_names},
-    {.name = "HEAPSHIM_PAGE_GUARD", .kind = CHOICE, .to.choice = (int *)&hs_config.page_guard,
+    {.name = "HEAPSHIM_PAGE_GUARD",
+     .kind = CHOICE,
+     .to.choice = (int *)&hs_config.page_guard,
      .names = page_guard_names},
     {.name = "HEAPSHIM_PAGE_ALIGN", .kind = ALIGNMENT, .to.size = &hs_config.page_align},
-    {.name = "HEAPSHIM_STACK_DEPTH", .kind = COUNT, .to.count = &hs_config.stack_depth,
-     .min = 0, .max = HS_STACK_MAX, .what = "a number of frames"},
+    {.name = "HEAPSHIM_STACK_DEPTH",
+     .kind = COUNT,
+     .to.count = &hs_config.stack_depth,
+     .min = 0,
+     .max = HS_STACK_MAX,
+     .what = "a number of frames"},
     {.name = "HEAPSHIM_QUARANTINE", .kind = SIZE, .to.size = &hs_config.quarantine},
-    {.name = "HEAPSHIM_SUPPRESSIONS", .kind = PATH, .to.text = &hs_config.suppressions,
+    {.name = "HEAPSHIM_SUPPRESSIONS",
+     .kind = PATH,
+     .to.text = &hs_config.suppressions,
      .storage = suppressions_path},
     {.name = "HEAPSHIM_SHOW_REACHABLE", .kind = FLAG, .to.flag = &hs_config.show_reachable},
     {.name = "HEAPSHIM_ARENA_FREE", .kind = FLAG, .to.flag = &hs_config.arena_free},
     {.name = "HEAPSHIM_STATS", .kind = FLAG, .to.flag = &hs_config.stats},
     {.name = "HEAPSHIM_LIMIT", .kind = SIZE, .to.size = &hs_config.limit, .min = 1},
-    {.name = "HEAPSHIM_FAIL_AT", .kind = NUMBER, .to.number = &hs_config.fail_at,
-     .min = 1, .max = UINT64_MAX, .plus = &hs_config.fail_from,
+    {.name = "HEAPSHIM_FAIL_AT",
+     .kind = NUMBER,
+     .to.number = &hs_config.fail_at,
+     .min = 1,
+     .max = UINT64_MAX,
+     .plus = &hs_config.fail_from,
      .what = "N or N+ (from the Nth on), N a whole number"},
     {.name = "HEAPSHIM_FAIL_RATE", .kind = FRACTION, .to.fraction = &hs_config.fail_rate},
-    {.name = "HEAPSHIM_FAIL_SEED", .kind = NUMBER, .to.number = &hs_config.fail_seed,
-     .max = UINT64_MAX, .given = &hs_config.fail_seeded, .what = "a whole number"},
-    {.name = "HEAPSHIM_FAIL_IN", .kind = TEXT, .to.text = &hs_config.fail_in,
-     .storage = fail_in_pattern, .storage_size = sizeof fail_in_pattern,
+    {.name = "HEAPSHIM_FAIL_SEED",
+     .kind = NUMBER,
+     .to.number = &hs_config.fail_seed,
+     .max = UINT64_MAX,
+     .given = &hs_config.fail_seeded,
+     .what = "a whole number"},
+    {.name = "HEAPSHIM_FAIL_IN",
+     .kind = TEXT,
+     .to.text = &hs_config.fail_in,
+     .storage = fail_in_pattern,
+     .storage_size = sizeof fail_in_pattern,
      .what = "a function name or pattern"},
-    {.name = "HEAPSHIM_TRACE", .kind = PATH, .to.text = &hs_config.trace,
-     .storage = trace_path, .absolute = true},
+    {.name = "HEAPSHIM_TRACE",
+     .kind = PATH,
+     .to.text = &hs_config.trace,
+     .storage = trace_path,
+     .absolute = true},
 };
 
 #define VARIABLE_COUNT (sizeof variables / sizeof variables[0])
@@ -347,27 +386,19 @@ static bool take(const struct variable *var, const char *v)
 {
     uint64_t n;
     switch (var->kind) {
-    case CHOICE:
-        return parse_choice(v, var->names, var->to.choice);
-    case FLAG:
-        return parse_bool(v, var->to.flag);
+    case CHOICE: return parse_choice(v, var->names, var->to.choice);
+    case FLAG: return parse_bool(v, var->to.flag);
     case COUNT:
         if (!take_whole(var, v, &n))
             return false;
         *var->to.count = (unsigned)n;
         return true;
-    case NUMBER:
-        return take_whole(var, v, var->to.number);
-    case ALIGNMENT:
-        return take_alignment(var, v);
-    case SIZE:
-        return parse_size(v, var->to.size) && *var->to.size >= var->min;
-    case FRACTION:
-        return parse_fraction(v, var->to.fraction);
-    case PATH:
-        return take_path(var, v);
-    case TEXT:
-        return take_text(var, v);
+    case NUMBER: return take_whole(var, v, var->to.number);
+    case ALIGNMENT: return take_alignment(var, v);
+    case SIZE: return parse_size(v, var->to.size) && *var->to.size >= var->min;
+    case FRACTION: return parse_fraction(v, var->to.fraction);
+    case PATH: return take_path(var, v);
+    case TEXT: return take_text(var, v);
     }
     return false;
 }
@@ -412,26 +443,17 @@ static const char *const kind_accepts[] = {
 static void describe(const struct variable *var, char *buf, size_t cap)
 {
     switch (var->kind) {
-    case CHOICE:
-        describe_choice(var, buf, cap);
-        break;
+    case CHOICE: describe_choice(var, buf, cap); break;
     case COUNT:
-    case NUMBER:
-        describe_whole(var, buf, cap);
-        break;
-    case SIZE:
-        describe_size(var, buf, cap);
-        break;
+    case NUMBER: describe_whole(var, buf, cap); break;
+    case SIZE: describe_size(var, buf, cap); break;
     case TEXT:
         hs_format(buf, cap, "%s of 1 to %zu characters", var->what, var->storage_size - 1);
         break;
     case FLAG:
     case ALIGNMENT:
-    case FRACTION:
-        hs_format(buf, cap, "%s", kind_accepts[var->kind]);
-        break;
-    case PATH:
-        break;
+    case FRACTION: hs_format(buf, cap, "%s", kind_accepts[var->kind]); break;
+    case PATH: break;
     }
 }
 
@@ -439,8 +461,9 @@ static void set(const struct variable *var, const char *v)
 {
     if (!take(var, v)) {
         char why[256];
-        size_t len = hs_format(why, sizeof why, "%s%saccepted values: ",
-                               var->refusal ? var->refusal : "", var->refusal ? "; " : "");
+        size_t len =
+            hs_format(why, sizeof why, "%s%saccepted values: ", var->refusal ? var->refusal : "",
+                      var->refusal ? "; " : "");
         describe(var, why + len, sizeof why - len);
         hs_config_error(var->name, v, why);
     }

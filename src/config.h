@@ -18,28 +18,28 @@ enum hs_page_guard { HS_GUARD_AFTER, HS_GUARD_BEFORE };
 
 struct hs_config {
     enum hs_backend_id backend;
-    const char *report;            /* NULL: stderr; else a path, "%p" = pid */
+    const char *report; /* NULL: stderr; else a path, "%p" = pid */
     enum hs_report_format report_format;
-    unsigned leak_exitcode;           /* 0: leave the exit status alone */
+    unsigned leak_exitcode; /* 0: leave the exit status alone */
     enum hs_on_error on_error;
     enum hs_page_guard page_guard;
-    size_t page_align;             /* power of two, 1..page size */
+    size_t page_align; /* power of two, 1..page size */
     unsigned stack_depth;
-    size_t quarantine;             /* bytes; SIZE_MAX: the backend's default */
-    const char *suppressions;      /* NULL: none */
+    size_t quarantine;        /* bytes; SIZE_MAX: the backend's default */
+    const char *suppressions; /* NULL: none */
     bool show_reachable;
     bool arena_free;
-    bool secure;                   /* secure execution: no variable read, no address shown */
+    bool secure; /* secure execution: no variable read, no address shown */
     /* The wrappers; each is off at its default. */
     bool stats;
-    size_t limit;                  /* bytes; 0: no limit */
-    uint64_t fail_at;              /* 0: not set */
-    bool fail_from;                /* "N+": every allocation from the Nth on */
+    size_t limit;     /* bytes; 0: no limit */
+    uint64_t fail_at; /* 0: not set */
+    bool fail_from;   /* "N+": every allocation from the Nth on */
     double fail_rate;
     bool fail_seeded;
     uint64_t fail_seed;
-    const char *fail_in;           /* a pattern (pattern.h), or NULL */
-    const char *trace;             /* NULL: no trace; else a path, "%p" = pid */
+    const char *fail_in; /* a pattern (pattern.h), or NULL */
+    const char *trace;   /* NULL: no trace; else a path, "%p" = pid */
 };
 
 extern struct hs_config hs_config;

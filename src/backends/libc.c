@@ -14,9 +14,9 @@
 
 #include "backend.h"
 #include "services/core/check.h"
-#include "services/symbols/object_symbol.h"
-#include "services/report/errors.h"
 #include "services/core/thread.h"
+#include "services/report/errors.h"
+#include "services/symbols/object_symbol.h"
 
 extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t count, size_t size);
@@ -106,9 +106,7 @@ static void libc_facts(struct hs_backend_facts *out)
 }
 
 /* glibc keeps its own locks and its own fork handlers. */
-static void libc_nothing(void)
-{
-}
+static void libc_nothing(void) {}
 
 const struct hs_backend hs_libc_backend = {
     .name = "libc",

@@ -34,25 +34,25 @@
 #include "services/core/check.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
+#include "services/core/thread.h"
 #include "services/mem/pool.h"
 #include "services/mem/regions.h"
-#include "services/report/errors.h"
 #include "services/mem/table.h"
-#include "services/core/thread.h"
+#include "services/report/errors.h"
 
 enum placement { GUARDED, POOLED, MAPPED };
 enum state { LIVE, FREED };
 
 struct page_block {
-    uintptr_t ptr;    /* key: the address the program holds */
-    size_t size;      /* bytes requested */
-    uintptr_t base;   /* start of the mapping, or of the pool slot */
-    size_t span;      /* length of the mapping, or the size asked of the pool */
-    uint8_t kind;     /* enum hs_alloc_kind */
-    uint8_t state;    /* enum state */
+    uintptr_t ptr;  /* key: the address the program holds */
+    size_t size;    /* bytes requested */
+    uintptr_t base; /* start of the mapping, or of the pool slot */
+    size_t span;    /* length of the mapping, or the size asked of the pool */
+    uint8_t kind;   /* enum hs_alloc_kind */
+    uint8_t state;  /* enum state */
     uint8_t placement;
-    bool ignored;     /* never a leak (heapshim.h) */
-    uint32_t thread;  /* the allocating thread's number */
+    bool ignored;    /* never a leak (heapshim.h) */
+    uint32_t thread; /* the allocating thread's number */
 };
 
 /* Default quarantine: address space only, as freed pages are decommitted. */
@@ -97,8 +97,8 @@ static void page_init(void)
     size_t headroom = page.map_count_limit / 4 > 4096 ? page.map_count_limit / 4 : 4096;
     page.map_budget = page.map_count_limit > headroom * 2 ? page.map_count_limit - headroom
                                                           : page.map_count_limit / 2;
-    page.quarantine_limit = hs_config.quarantine == SIZE_MAX ? DEFAULT_QUARANTINE
-                                                             : hs_config.quarantine;
+    page.quarantine_limit =
+        hs_config.quarantine == SIZE_MAX ? DEFAULT_QUARANTINE : hs_config.quarantine;
     page.ring_capacity = page.map_budget;
     page.ring = hs_region_map(page.ring_capacity * sizeof *page.ring);
     if (!page.ring)
@@ -280,8 +280,8 @@ static size_t check_block(const struct page_block *b);
 
 static void *page_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
 {
-    struct page_block b = {.size = size, .kind = (uint8_t)kind, .state = LIVE,
-                           .thread = hs_thread_number()};
+    struct page_block b = {
+        .size = size, .kind = (uint8_t)kind, .state = LIVE, .thread = hs_thread_number()};
     hs_lock_acquire(&page.lock);
     if (!place_guarded(&b, effective_align(align)) && !place_unguarded(&b, align)) {
         hs_lock_release(&page.lock);
@@ -309,10 +309,8 @@ static size_t usable_of(const struct page_block *b)
     case GUARDED:
         return hs_config.page_guard == HS_GUARD_AFTER ? b->base + b->span - page.page - b->ptr
                                                       : b->span - page.page;
-    case POOLED:
-        return hs_class_size(hs_size_class(b->span)) - (b->ptr - b->base);
-    default:
-        return b->base + b->span - b->ptr;
+    case POOLED: return hs_class_size(hs_size_class(b->span)) - (b->ptr - b->base);
+    default: return b->base + b->span - b->ptr;
     }
 }
 
@@ -474,10 +472,7 @@ static void page_facts(struct hs_backend_facts *out)
 /* ---- the expensive check ---- */
 
 /* No access at addr: a guard, or a quarantined block. */
-static void check_no_access(uintptr_t addr)
-{
-    HS_ASSERT(!hs_os_writable(addr));
-}
+static void check_no_access(uintptr_t addr) { HS_ASSERT(!hs_os_writable(addr)); }
 
 /* The block within its placement, its guard in place; returns the kernel
  * maps it holds. */

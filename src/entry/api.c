@@ -6,13 +6,13 @@
 #include <string.h>
 
 #include "config.h"
-#include "wrappers/calls.h"
-#include "services/report/report.h"
-#include "wrappers/facts.h"
-#include "wrappers/wrappers.h"
-#include "services/core/thread.h"
 #include "entry/entry.h"
 #include "heapshim.h"
+#include "services/core/thread.h"
+#include "services/report/report.h"
+#include "wrappers/calls.h"
+#include "wrappers/facts.h"
+#include "wrappers/wrappers.h"
 
 static void copy_out(void *out, size_t out_size, const void *filled, size_t filled_size)
 {
@@ -96,7 +96,8 @@ HS_EXPORT long __heapshim_check(void)
  * header. */
 static void add_counted(struct heapshim_stats *s)
 {
-    _Static_assert((int)HS_CALLS == (int)HEAPSHIM_CALLS, "each call the wrappers count has a family");
+    _Static_assert((int)HS_CALLS == (int)HEAPSHIM_CALLS,
+                   "each call the wrappers count has a family");
     static const enum heapshim_call family[HS_CALLS] = {
         [HS_CALL_MALLOC] = HEAPSHIM_CALL_MALLOC,
         [HS_CALL_CALLOC] = HEAPSHIM_CALL_CALLOC,

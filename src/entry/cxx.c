@@ -10,9 +10,9 @@
 #include <dlfcn.h>
 #include <stdlib.h>
 
+#include "entry/entry.h"
 #include "services/report/fmt.h"
 #include "services/report/writer.h"
-#include "entry/entry.h"
 
 typedef void new_handler_fn(void);
 
@@ -20,7 +20,8 @@ static new_handler_fn *current_new_handler(void)
 {
     static new_handler_fn *(*get_new_handler)(void);
     if (!get_new_handler)
-        get_new_handler = (new_handler_fn * (*)(void)) dlsym(RTLD_DEFAULT, "_ZSt15get_new_handlerv");
+        get_new_handler =
+            (new_handler_fn * (*)(void)) dlsym(RTLD_DEFAULT, "_ZSt15get_new_handlerv");
     return get_new_handler ? get_new_handler() : NULL;
 }
 
@@ -31,8 +32,10 @@ static _Noreturn void throw_bad_alloc(size_t size)
         thrower();
     struct hs_writer w;
     hs_writer_open(&w, NULL);
-    hs_printf(&w, "heapshim: operator new(%zu) failed and std::bad_alloc cannot be thrown "
-              "(libstdc++ is not loaded)\n", size);
+    hs_printf(&w,
+              "heapshim: operator new(%zu) failed and std::bad_alloc cannot be thrown "
+              "(libstdc++ is not loaded)\n",
+              size);
     hs_writer_close(&w);
     abort();
 }
@@ -94,15 +97,31 @@ HS_EXPORT void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t n, size_t al, NOTHROW_
  * The size and alignment add nothing a backend does not know already. */
 HS_EXPORT void _ZdlPv(void *p) { hs_release(p, HS_KIND_NEW); }
 HS_EXPORT void _ZdaPv(void *p) { hs_release(p, HS_KIND_NEW_ARRAY); }
-HS_EXPORT void _ZdlPvm(void *p, size_t n) { (void)n; hs_release(p, HS_KIND_NEW); }
-HS_EXPORT void _ZdaPvm(void *p, size_t n) { (void)n; hs_release(p, HS_KIND_NEW_ARRAY); }
-HS_EXPORT void _ZdlPvRKSt9nothrow_t(void *p, NOTHROW_T t) { (void)t; hs_release(p, HS_KIND_NEW); }
+HS_EXPORT void _ZdlPvm(void *p, size_t n)
+{
+    (void)n;
+    hs_release(p, HS_KIND_NEW);
+}
+HS_EXPORT void _ZdaPvm(void *p, size_t n)
+{
+    (void)n;
+    hs_release(p, HS_KIND_NEW_ARRAY);
+}
+HS_EXPORT void _ZdlPvRKSt9nothrow_t(void *p, NOTHROW_T t)
+{
+    (void)t;
+    hs_release(p, HS_KIND_NEW);
+}
 HS_EXPORT void _ZdaPvRKSt9nothrow_t(void *p, NOTHROW_T t)
 {
     (void)t;
     hs_release(p, HS_KIND_NEW_ARRAY);
 }
-HS_EXPORT void _ZdlPvSt11align_val_t(void *p, size_t al) { (void)al; hs_release(p, HS_KIND_NEW); }
+HS_EXPORT void _ZdlPvSt11align_val_t(void *p, size_t al)
+{
+    (void)al;
+    hs_release(p, HS_KIND_NEW);
+}
 HS_EXPORT void _ZdaPvSt11align_val_t(void *p, size_t al)
 {
     (void)al;

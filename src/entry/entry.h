@@ -56,14 +56,13 @@ void hs_validate_sometimes(const struct hs_backend *b);
 /* Allocates size bytes aligned to align; NULL with errno ENOMEM when the
  * request is impossible (an alignment that is not a power of two among
  * them) or memory is exhausted. Inline: it is most of malloc's fast path. */
-static inline __attribute__((always_inline)) void *
-hs_allocate(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)
+static inline __attribute__((always_inline)) void *hs_allocate(size_t size, size_t align,
+                                                               enum hs_alloc_kind kind, bool zero)
 {
     const struct hs_backend *b = hs_allocator();
     if (__builtin_expect(hs_thread_in_shim, 0))
         return hs_reentered_alloc(kind, zero);
-    if (__builtin_expect(size > HS_MAX_REQUEST || align > HS_MAX_ALIGN || (align & (align - 1)),
-                         0))
+    if (__builtin_expect(size > HS_MAX_REQUEST || align > HS_MAX_ALIGN || (align & (align - 1)), 0))
         return hs_out_of_memory();
     hs_thread_in_shim = true;
     void *p = b->alloc(size, align < HS_MIN_ALIGN ? HS_MIN_ALIGN : align, kind, zero);

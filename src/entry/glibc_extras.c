@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "services/report/fmt.h"
-#include "services/report/writer.h"
 #include "entry/entry.h"
 #include "heapshim.h"
+#include "services/report/fmt.h"
+#include "services/report/writer.h"
 
 static void count_block(const struct hs_block *b, void *ctx)
 {
@@ -99,7 +99,8 @@ HS_EXPORT int malloc_info(int options, FILE *fp)
     hs_format(text, sizeof text,
               "<malloc version=\"heapshim-%s\" backend=\"%s\">\n"
               "<total type=\"in-use\" count=\"%zu\" size=\"%zu\"/>\n"
-              "</malloc>\n", HEAPSHIM_VERSION, hs_allocator()->name, u.blocks, u.bytes);
+              "</malloc>\n",
+              HEAPSHIM_VERSION, hs_allocator()->name, u.blocks, u.bytes);
     fputs(text, fp);
     return 0;
 }

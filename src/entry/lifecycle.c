@@ -7,20 +7,20 @@
 #include <stdlib.h>
 
 #include "config.h"
-#include "services/mem/bulk.h"
-#include "services/unwind/depot.h"
+#include "entry/entry.h"
+#include "heapshim.h"
 #include "services/core/fault.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
+#include "services/core/thread.h"
+#include "services/leaks/scan.h"
+#include "services/leaks/suppress.h"
+#include "services/mem/bulk.h"
 #include "services/mem/regions.h"
 #include "services/report/report.h"
-#include "services/leaks/scan.h"
 #include "services/report/stderr_origin.h"
-#include "services/leaks/suppress.h"
-#include "services/core/thread.h"
+#include "services/unwind/depot.h"
 #include "wrappers/wrappers.h"
-#include "entry/entry.h"
-#include "heapshim.h"
 
 const struct hs_backend *hs_active;
 
@@ -51,8 +51,8 @@ void hs_validate_sometimes(const struct hs_backend *b)
 const struct hs_backend *hs_init(void)
 {
     int expected = INIT_NONE;
-    if (__atomic_compare_exchange_n(&init_state, &expected, INIT_RUNNING, false,
-                                    __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+    if (__atomic_compare_exchange_n(&init_state, &expected, INIT_RUNNING, false, __ATOMIC_ACQUIRE,
+                                    __ATOMIC_ACQUIRE)) {
         hs_config_load();
         const struct hs_backend *b = hs_backend_get(hs_config.backend);
         if (b->init)
@@ -189,7 +189,4 @@ __attribute__((destructor)) static void hs_destructor(void)
         replace_exit_status();
 }
 
-HS_EXPORT const char *heapshim_backend(void)
-{
-    return hs_allocator()->name;
-}
+HS_EXPORT const char *heapshim_backend(void) { return hs_allocator()->name; }

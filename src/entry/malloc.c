@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "entry/entry.h"
 #include "services/core/os.h"
 #include "services/core/thread.h"
-#include "entry/entry.h"
 
 void *hs_out_of_memory(void)
 {
@@ -28,10 +28,7 @@ HS_EXPORT void *malloc(size_t size)
     return hs_allocate(size, HS_MIN_ALIGN, HS_KIND_MALLOC, false);
 }
 
-HS_EXPORT void free(void *ptr)
-{
-    hs_release(ptr, HS_KIND_MALLOC);
-}
+HS_EXPORT void free(void *ptr) { hs_release(ptr, HS_KIND_MALLOC); }
 
 HS_EXPORT void free_sized(void *ptr, size_t size)
 {
@@ -131,10 +128,7 @@ HS_EXPORT void *reallocarray(void *ptr, size_t count, size_t size)
     return realloc(ptr, total);
 }
 
-static inline bool is_power_of_two(size_t x)
-{
-    return x && !(x & (x - 1));
-}
+static inline bool is_power_of_two(size_t x) { return x && !(x & (x - 1)); }
 
 HS_EXPORT int posix_memalign(void **out, size_t align, size_t size)
 {

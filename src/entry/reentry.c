@@ -21,11 +21,11 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "services/unwind/depot.h"
-#include "services/report/errors.h"
-#include "services/unwind/stack.h"
-#include "services/core/thread.h"
 #include "entry/entry.h"
+#include "services/core/thread.h"
+#include "services/report/errors.h"
+#include "services/unwind/depot.h"
+#include "services/unwind/stack.h"
 
 #define STACKS_KEPT 16
 
@@ -58,23 +58,31 @@ static const struct hs_stack *keep_stack(void)
 
 static void report(const char *call, void *ptr)
 {
-    struct hs_error e = {.kind = HS_ERR_REENTRANT_CALL, .address = (uintptr_t)ptr, .call = call,
-                         .stack = keep_stack(), .thread = hs_thread_number_tls};
+    struct hs_error e = {.kind = HS_ERR_REENTRANT_CALL,
+                         .address = (uintptr_t)ptr,
+                         .call = call,
+                         .stack = keep_stack(),
+                         .thread = hs_thread_number_tls};
     hs_report_reentry(&e);
 }
 
 void *hs_reentered_alloc(enum hs_alloc_kind kind, bool zero)
 {
-    report(kind == HS_KIND_NEW ? "operator new" : kind == HS_KIND_NEW_ARRAY ? "operator new[]"
-           : zero ? "calloc" : "malloc", NULL);
+    report(kind == HS_KIND_NEW         ? "operator new"
+           : kind == HS_KIND_NEW_ARRAY ? "operator new[]"
+           : zero                      ? "calloc"
+                                       : "malloc",
+           NULL);
     errno = ENOMEM;
     return NULL;
 }
 
 void hs_reentered_free(void *ptr, enum hs_alloc_kind kind)
 {
-    report(kind == HS_KIND_NEW ? "operator delete" : kind == HS_KIND_NEW_ARRAY
-           ? "operator delete[]" : "free", ptr);
+    report(kind == HS_KIND_NEW         ? "operator delete"
+           : kind == HS_KIND_NEW_ARRAY ? "operator delete[]"
+                                       : "free",
+           ptr);
 }
 
 size_t hs_reentered_call(const char *call, void *ptr)

@@ -8,8 +8,8 @@
 #define _GNU_SOURCE
 #include <signal.h>
 
-#include "services/core/fault.h"
 #include "entry/entry.h"
+#include "services/core/fault.h"
 
 HS_EXPORT int sigaction(int sig, const struct sigaction *action, struct sigaction *old)
 {

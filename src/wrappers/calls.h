@@ -17,7 +17,7 @@ enum hs_call {
     HS_CALL_ALIGNED,
     HS_CALL_NEW,
     HS_CALL_NEW_ARRAY,
-    HS_CALL_FREE,        /* the calls from here on release a block */
+    HS_CALL_FREE, /* the calls from here on release a block */
     HS_CALL_DELETE,
     HS_CALL_DELETE_ARRAY,
     HS_CALLS

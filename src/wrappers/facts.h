@@ -21,9 +21,9 @@ static inline unsigned hs_size_bucket(size_t size)
 /* The counters every thread keeps for itself, summed at exit. */
 struct hs_call_counts {
     uint64_t calls[HS_CALLS];
-    uint64_t failed[HS_CALLS];     /* returned NULL */
+    uint64_t failed[HS_CALLS]; /* returned NULL */
     uint64_t realloc_moved;
-    uint64_t bytes_requested;      /* by the allocations that succeeded */
+    uint64_t bytes_requested; /* by the allocations that succeeded */
     uint64_t sizes[HS_SIZE_BUCKETS];
 };
 
@@ -38,8 +38,8 @@ enum hs_site_order { HS_SITES_BY_BYTES, HS_SITES_BY_PEAK, HS_SITES_BY_CALLS, HS_
 
 struct hs_stats_facts {
     struct hs_call_counts counts;
-    size_t peak_bytes, peak_blocks;   /* of the live heap, each at its own peak */
-    bool has_sites;                   /* sites are recorded (debug backend) */
+    size_t peak_bytes, peak_blocks; /* of the live heap, each at its own peak */
+    bool has_sites;                 /* sites are recorded (debug backend) */
     struct hs_site_facts top[HS_SITE_ORDERS][HS_TOP_SITES];
     size_t top_count[HS_SITE_ORDERS];
 };
@@ -52,13 +52,13 @@ struct hs_limit_facts {
     enum hs_call first_call;
     size_t first_bytes, first_in_use;
     uint32_t first_thread;
-    const struct hs_stack *first_stack;  /* debug backend only */
+    const struct hs_stack *first_stack; /* debug backend only */
 };
 
 struct hs_fail_facts {
-    uint64_t allocations;   /* counted: those under HEAPSHIM_FAIL_IN if it is set */
+    uint64_t allocations; /* counted: those under HEAPSHIM_FAIL_IN if it is set */
     uint64_t injected;
-    bool random;            /* HEAPSHIM_FAIL_RATE is on: seed is the one used */
+    bool random; /* HEAPSHIM_FAIL_RATE is on: seed is the one used */
     uint64_t seed;
 };
 
@@ -66,9 +66,9 @@ struct hs_fail_facts {
 struct hs_injection {
     enum hs_call call;
     size_t bytes;
-    uint64_t allocation;    /* its number among the counted allocations */
+    uint64_t allocation; /* its number among the counted allocations */
     uint32_t thread;
-    const struct hs_stack *stack;   /* debug backend only */
+    const struct hs_stack *stack; /* debug backend only */
 };
 
 /* NULL for a wrapper that is off. */

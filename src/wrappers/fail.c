@@ -17,22 +17,22 @@
 #include "config.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
-#include "services/symbols/pattern.h"
-#include "services/report/wrappers.h"
-#include "services/unwind/stack.h"
-#include "services/symbols/symbolize.h"
-#include "services/mem/table.h"
 #include "services/core/thread.h"
+#include "services/mem/table.h"
+#include "services/report/wrappers.h"
+#include "services/symbols/pattern.h"
+#include "services/symbols/symbolize.h"
+#include "services/unwind/stack.h"
 #include "wrappers/wrappers.h"
 
 static const struct hs_backend *below;
 static struct hs_backend fail;
 static uint64_t numbered, injected; /* atomics */
 static uint64_t seed;
-static bool started;                /* the symbolizer may be used */
+static bool started; /* the symbolizer may be used */
 
 struct verdict {
-    uintptr_t pc;                   /* key */
+    uintptr_t pc; /* key */
     bool in_function;
 };
 

@@ -9,17 +9,17 @@
  * it together; the book holds each block's size for its release. */
 
 #include "config.h"
+#include "services/core/thread.h"
+#include "services/unwind/stack.h"
 #include "wrappers/book.h"
 #include "wrappers/gauge.h"
-#include "services/unwind/stack.h"
-#include "services/core/thread.h"
 #include "wrappers/wrappers.h"
 
 static const struct hs_backend *below;
 static struct hs_backend limit;
 static struct hs_book book;
 static struct hs_gauge in_use;
-static uint64_t refused; /* atomic */
+static uint64_t refused;            /* atomic */
 static struct hs_limit_facts first; /* the first refusal, written once */
 
 /* Takes size more bytes, or counts a refusal and says false. */

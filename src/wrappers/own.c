@@ -17,9 +17,9 @@
 #include "wrappers/wrappers.h"
 
 static __thread bool in_own_scope __attribute__((tls_model("initial-exec")));
-static const struct hs_backend *wrapped;  /* the chain's top beneath the gate */
-static const struct hs_backend *backend;  /* the chain's bottom */
-static void *own_block;                   /* the shim's live block, or NULL */
+static const struct hs_backend *wrapped; /* the chain's top beneath the gate */
+static const struct hs_backend *backend; /* the chain's bottom */
+static void *own_block;                  /* the shim's live block, or NULL */
 static struct hs_backend gate;
 
 static void *gate_alloc(size_t size, size_t align, enum hs_alloc_kind kind, bool zero)

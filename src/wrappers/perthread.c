@@ -81,17 +81,8 @@ void hs_perthread_for_each(struct hs_perthread *pt, void (*visit)(void *block, v
     hs_lock_release(&pt->lock);
 }
 
-void hs_perthread_fork_prepare(struct hs_perthread *pt)
-{
-    hs_lock_acquire(&pt->lock);
-}
+void hs_perthread_fork_prepare(struct hs_perthread *pt) { hs_lock_acquire(&pt->lock); }
 
-void hs_perthread_fork_parent(struct hs_perthread *pt)
-{
-    hs_lock_release(&pt->lock);
-}
+void hs_perthread_fork_parent(struct hs_perthread *pt) { hs_lock_release(&pt->lock); }
 
-void hs_perthread_fork_child(struct hs_perthread *pt)
-{
-    hs_lock_reset(&pt->lock);
-}
+void hs_perthread_fork_child(struct hs_perthread *pt) { hs_lock_reset(&pt->lock); }

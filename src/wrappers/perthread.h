@@ -18,13 +18,16 @@
 struct hs_perthread_link;
 
 struct hs_perthread {
-    size_t size;        /* bytes of each block */
-    void *retired;      /* the owner's totals of the threads that ended, or NULL */
+    size_t size;   /* bytes of each block */
+    void *retired; /* the owner's totals of the threads that ended, or NULL */
     hs_lock lock;
     struct hs_perthread_link *in_use, *spare;
 };
 
-#define HS_PERTHREAD_INIT(bytes, retired) {(bytes), (retired), HS_LOCK_INIT, NULL, NULL}
+#define HS_PERTHREAD_INIT(bytes, retired) \
+    { \
+        (bytes), (retired), HS_LOCK_INIT, NULL, NULL \
+    }
 
 /* A zeroed block for the calling thread, on the list; NULL if out of
  * memory. The caller keeps it in its own thread-local pointer. */

@@ -15,15 +15,15 @@
 #include <string.h>
 
 #include "config.h"
+#include "services/core/thread.h"
+#include "services/unwind/stack.h"
 #include "wrappers/book.h"
 #include "wrappers/gauge.h"
 #include "wrappers/perthread.h"
-#include "services/unwind/stack.h"
-#include "services/core/thread.h"
 #include "wrappers/wrappers.h"
 
 struct site {
-    uintptr_t stack;          /* key: the site's stack in the depot */
+    uintptr_t stack; /* key: the site's stack in the depot */
     uint64_t calls, bytes;
     size_t live, peak;
 };
@@ -233,8 +233,9 @@ static void gather_counts(void *block, void *ctx)
 
 static uint64_t site_key(const struct hs_site_facts *s, enum hs_site_order order)
 {
-    return order == HS_SITES_BY_BYTES ? s->bytes : order == HS_SITES_BY_PEAK ? s->peak_bytes
-                                                                             : s->calls;
+    return order == HS_SITES_BY_BYTES  ? s->bytes
+           : order == HS_SITES_BY_PEAK ? s->peak_bytes
+                                       : s->calls;
 }
 
 /* Keeps the HS_TOP_SITES highest sites of an order, highest first. */

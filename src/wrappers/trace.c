@@ -37,12 +37,12 @@
 #include <string.h>
 
 #include "config.h"
-#include "services/report/fmt.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
-#include "wrappers/perthread.h"
 #include "services/core/thread.h"
+#include "services/report/fmt.h"
 #include "services/report/writer.h"
+#include "wrappers/perthread.h"
 #include "wrappers/wrappers.h"
 
 #define HEADER 24
@@ -54,7 +54,7 @@
 struct buffer {
     hs_lock lock;
     uint32_t thread;
-    uint32_t len;          /* HEADER when empty: the header is written in place */
+    uint32_t len; /* HEADER when empty: the header is written in place */
     uint64_t base_ns, last_ns;
     uintptr_t last_ptr;
     unsigned char data[BUFFER_BYTES];
@@ -86,8 +86,10 @@ static bool open_trace(bool at_start)
             hs_config_error("HEAPSHIM_TRACE", hs_config.trace, why);
         struct hs_writer w;
         hs_writer_open(&w, NULL);
-        hs_printf(&w, "heapshim: cannot open the trace file HEAPSHIM_TRACE=%s: %s; no trace is "
-                  "written\n", hs_config.trace, why);
+        hs_printf(&w,
+                  "heapshim: cannot open the trace file HEAPSHIM_TRACE=%s: %s; no trace is "
+                  "written\n",
+                  hs_config.trace, why);
         hs_writer_close(&w);
     }
     errno = saved;
@@ -228,10 +230,7 @@ static void thread_ends(void)
     mine = &ended;
 }
 
-static void flush_one(void *block, void *ctx)
-{
-    flush_ended(ctx, block);
-}
+static void flush_one(void *block, void *ctx) { flush_ended(ctx, block); }
 
 void hs_trace_finish(void)
 {

@@ -19,8 +19,7 @@
  * malloc/free pair around it. */
 #define ESCAPE(p) __asm__ volatile("" : : "g"(p) : "memory")
 
-__attribute__((noreturn, format(printf, 1, 2)))
-static void die(const char *format, ...)
+__attribute__((noreturn, format(printf, 1, 2))) static void die(const char *format, ...)
 {
     va_list ap;
     va_start(ap, format);
@@ -60,10 +59,7 @@ static inline uint64_t rng_next(uint64_t *state)
     return x * 0x2545f4914f6cdd1dull;
 }
 
-static inline size_t rng_below(uint64_t *state, size_t n)
-{
-    return rng_next(state) % n;
-}
+static inline size_t rng_below(uint64_t *state, size_t n) { return rng_next(state) % n; }
 
 /* The small sizes programs typically ask for: three in four 16-128 bytes,
  * most of the rest up to 1 KiB, one in sixteen up to 4 KiB. */
@@ -72,12 +68,11 @@ static inline size_t small_size(uint64_t *state)
     uint64_t r = rng_next(state);
     size_t n = r >> 8;
     switch (r & 15) {
-    case 0:
-        return 16 + n % 4080;
-    case 1: case 2: case 3:
-        return 16 + n % 1008;
-    default:
-        return 16 + n % 112;
+    case 0: return 16 + n % 4080;
+    case 1:
+    case 2:
+    case 3: return 16 + n % 1008;
+    default: return 16 + n % 112;
     }
 }
 
@@ -166,8 +161,8 @@ static inline void block_free_tagged(unsigned char *p, uint64_t expected)
 {
     uint64_t tag = block_check(p);
     if (tag != expected)
-        die("block %p holds tag %llu, expected %llu", (void *)p,
-            (unsigned long long)tag, (unsigned long long)expected);
+        die("block %p holds tag %llu, expected %llu", (void *)p, (unsigned long long)tag,
+            (unsigned long long)expected);
     free(p);
 }
 

@@ -4,8 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
-struct item { int key; double weight; char name[16]; };
+struct item {
+    int key;
+    double weight;
+    char name[16];
+};
 
+/* Code made by macros, laid out by hand. */
+/* clang-format off */
 #define DEFINE(n) \
     static int f##n##_helper(int x) { return x * x - n; } \
     static int f##n(const int *v, int len) \
@@ -41,6 +47,7 @@ TEN(1) TEN(2) TEN(3) TEN(4) TEN(5) TEN(6)
 static int (*const all[])(const int *, int) = {
     ENTRIES(1) ENTRIES(2) ENTRIES(3) ENTRIES(4) ENTRIES(5) ENTRIES(6)
 };
+/* clang-format on */
 
 int main(int argc, char **argv)
 {

@@ -17,14 +17,10 @@
 static size_t round_size(long r, uint64_t *rng)
 {
     switch (r % 4) {
-    case 0:
-        return 16 + rng_below(rng, 48);
-    case 1:
-        return 64 + rng_below(rng, 448);
-    case 2:
-        return 512 + rng_below(rng, 3584);
-    default:
-        return small_size(rng);
+    case 0: return 16 + rng_below(rng, 48);
+    case 1: return 64 + rng_below(rng, 448);
+    case 2: return 512 + rng_below(rng, 3584);
+    default: return small_size(rng);
     }
 }
 

@@ -14,10 +14,7 @@
 static _Atomic(unsigned char *) *pool;
 static long operations, slots;
 
-static size_t block_size(uint64_t *rng)
-{
-    return BLOCK_MIN + rng_below(rng, 496);
-}
+static size_t block_size(uint64_t *rng) { return BLOCK_MIN + rng_below(rng, 496); }
 
 /* Returns the sum of the tags of the blocks this thread freed. */
 static void *replace(void *arg)
@@ -26,8 +23,8 @@ static void *replace(void *arg)
     uint64_t rng = rng_seed(5 + thread), sum = 0;
     for (long i = 0; i < operations; i++) {
         unsigned char *fresh = block_new(block_size(&rng), base + i);
-        unsigned char *old = atomic_exchange_explicit(&pool[rng_below(&rng, slots)], fresh,
-                                                      memory_order_acq_rel);
+        unsigned char *old =
+            atomic_exchange_explicit(&pool[rng_below(&rng, slots)], fresh, memory_order_acq_rel);
         sum += block_free(old);
     }
     return (void *)(uintptr_t)sum;
@@ -56,7 +53,8 @@ int main(int argc, char **argv)
         void *part;
         pthread_join(t[i], &part);
         freed += (uintptr_t)part;
-        allocated += ((uint64_t)(i + 1) << 40) * operations + (uint64_t)operations * (operations - 1) / 2;
+        allocated +=
+            ((uint64_t)(i + 1) << 40) * operations + (uint64_t)operations * (operations - 1) / 2;
     }
     for (long s = 0; s < slots; s++)
         freed += block_free(pool[s]);

@@ -15,8 +15,8 @@
 /* A single-producer single-consumer ring; the two counters sit on
  * separate cache lines. */
 struct queue {
-    _Alignas(64) atomic_size_t head;  /* next slot the consumer reads */
-    _Alignas(64) atomic_size_t tail;  /* next slot the producer fills */
+    _Alignas(64) atomic_size_t head; /* next slot the consumer reads */
+    _Alignas(64) atomic_size_t tail; /* next slot the producer fills */
     unsigned char *slot[CAPACITY];
     uint64_t seed;
 };

@@ -22,10 +22,7 @@ static inline unsigned char content(uint64_t id, size_t at)
     return (unsigned char)(id * 131 + at * 7 + (at >> 8));
 }
 
-static int is_array(const struct buffer *b)
-{
-    return b->id % 8 == 0;
-}
+static int is_array(const struct buffer *b) { return b->id % 8 == 0; }
 
 static void start(struct buffer *b, uint64_t id, uint64_t *rng)
 {
@@ -46,7 +43,8 @@ static size_t finish(struct buffer *b)
 
 static void grow(struct buffer *b, uint64_t *rng)
 {
-    size_t length = is_array(b) ? (b->length ? 2 * b->length : 16) : b->length + 1 + rng_below(rng, 32);
+    size_t length =
+        is_array(b) ? (b->length ? 2 * b->length : 16) : b->length + 1 + rng_below(rng, 32);
     b->data = realloc(b->data, length);
     check_pointer(b->data, length);
     for (size_t at = b->length; at < length; at++)

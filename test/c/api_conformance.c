@@ -58,15 +58,9 @@ static void done(struct check *c)
     printf("not ok %s: %s (and %d more)\n", c->name, c->why, c->failed - 1);
 }
 
-static bool aligned(const void *p, size_t a)
-{
-    return ((uintptr_t)p & (a - 1)) == 0;
-}
+static bool aligned(const void *p, size_t a) { return ((uintptr_t)p & (a - 1)) == 0; }
 
-static size_t page_size(void)
-{
-    return (size_t)sysconf(_SC_PAGESIZE);
-}
+static size_t page_size(void) { return (size_t)sysconf(_SC_PAGESIZE); }
 
 static unsigned char pattern(size_t i, unsigned seed)
 {
@@ -123,8 +117,14 @@ static void expect_enomem(struct check *c, const char *what, size_t n, void *p)
 }
 
 static const size_t huge_sizes[] = {
-    SIZE_MAX,        SIZE_MAX - 1,    SIZE_MAX - 15,           SIZE_MAX - 4096,
-    SIZE_MAX - (1 << 20), (size_t)PTRDIFF_MAX + 1, (size_t)PTRDIFF_MAX, SIZE_MAX / 2 + 4096,
+    SIZE_MAX,
+    SIZE_MAX - 1,
+    SIZE_MAX - 15,
+    SIZE_MAX - 4096,
+    SIZE_MAX - (1 << 20),
+    (size_t)PTRDIFF_MAX + 1,
+    (size_t)PTRDIFF_MAX,
+    SIZE_MAX / 2 + 4096,
 };
 
 /* ---- malloc, free, realloc, calloc ---- */
@@ -156,7 +156,8 @@ static void free_null(void)
 
 static void realloc_edges(void)
 {
-    struct check c = {.name = "realloc(NULL, n) is malloc(n); realloc(p, 0) frees and returns NULL"};
+    struct check c = {.name =
+                          "realloc(NULL, n) is malloc(n); realloc(p, 0) frees and returns NULL"};
     static const size_t sizes[] = {0, 1, 16, 100, 4096, 100000, 1 << 20};
     for (size_t i = 0; i < COUNT(sizes); i++) {
         void *p = realloc(NULL, hide(sizes[i]));
@@ -201,9 +202,9 @@ static void round_trip(struct check *c, size_t from, size_t to)
 static void realloc_contents(void)
 {
     struct check c = {.name = "realloc grows and shrinks keeping contents"};
-    static const size_t sizes[] = {1,    7,    8,    15,    16,    17,     24,     31,
-                                   100,  255,  256,  1000,  4095,  4096,   4097,   8191,
-                                   8192, 8193, 65535, 65536, 131072, 200000, 1 << 20, (1 << 20) + 1};
+    static const size_t sizes[] = {
+        1,    7,    8,    15,   16,   17,   24,    31,    100,    255,    256,     1000,
+        4095, 4096, 4097, 8191, 8192, 8193, 65535, 65536, 131072, 200000, 1 << 20, (1 << 20) + 1};
     for (size_t i = 0; i < COUNT(sizes); i++)
         for (size_t j = 0; j < COUNT(sizes); j++)
             round_trip(&c, sizes[i], sizes[j]);
@@ -213,7 +214,7 @@ static void realloc_contents(void)
 static void calloc_zeroes(void)
 {
     struct check c = {.name = "calloc returns zeroed memory, also where dirty blocks were freed"};
-    static const size_t sizes[] = {1,    2,    16,    24,     100,    1000,    4095,   4096,
+    static const size_t sizes[] = {1,    2,    16,    24,     100,    1000,    4095,    4096,
                                    4097, 8192, 65536, 131072, 200000, 1 << 20, 4 << 20, 16 << 20};
     for (size_t i = 0; i < COUNT(sizes); i++) {
         size_t n = sizes[i], bad;
@@ -239,11 +240,19 @@ static void calloc_zeroes(void)
 
 static void calloc_overflow(void)
 {
-    struct check c = {.name = "calloc is NULL with ENOMEM when nmemb * size overflows or is too big"};
+    struct check c = {.name =
+                          "calloc is NULL with ENOMEM when nmemb * size overflows or is too big"};
     static const size_t pairs[][2] = {
-        {SIZE_MAX / 2, 3}, {3, SIZE_MAX / 2}, {SIZE_MAX, SIZE_MAX},
-        {(size_t)1 << 32, (size_t)1 << 32}, {SIZE_MAX / 16 + 1, 16}, {2, SIZE_MAX / 2 + 1},
-        {1, SIZE_MAX}, {SIZE_MAX, 1}, {(size_t)PTRDIFF_MAX + 1, 1}, {SIZE_MAX / 16, 8},
+        {SIZE_MAX / 2, 3},
+        {3, SIZE_MAX / 2},
+        {SIZE_MAX, SIZE_MAX},
+        {(size_t)1 << 32, (size_t)1 << 32},
+        {SIZE_MAX / 16 + 1, 16},
+        {2, SIZE_MAX / 2 + 1},
+        {1, SIZE_MAX},
+        {SIZE_MAX, 1},
+        {(size_t)PTRDIFF_MAX + 1, 1},
+        {SIZE_MAX / 16, 8},
     };
     for (size_t i = 0; i < COUNT(pairs); i++) {
         errno = 0;
@@ -254,7 +263,8 @@ static void calloc_overflow(void)
 
 static void impossible_sizes(void)
 {
-    struct check c = {.name = "impossible sizes are NULL with ENOMEM, and a failed realloc keeps the block"};
+    struct check c = {
+        .name = "impossible sizes are NULL with ENOMEM, and a failed realloc keeps the block"};
     static const size_t aligns[] = {16, 64, 4096, 1 << 20};
     for (size_t i = 0; i < COUNT(huge_sizes); i++) {
         size_t n = huge_sizes[i];
@@ -320,9 +330,10 @@ static void reallocarray_rules(void)
 
 static void posix_memalign_rules(void)
 {
-    struct check c = {.name = "posix_memalign: EINVAL for bad alignments, 0 for 8 to 1 MiB, errno untouched"};
-    static const size_t bad[] = {0, 1, 2, 3, 4, 12, 24, 40, 100, 4097, (1 << 20) + 8, SIZE_MAX,
-                                 (size_t)1 << 63 | 8};
+    struct check c = {
+        .name = "posix_memalign: EINVAL for bad alignments, 0 for 8 to 1 MiB, errno untouched"};
+    static const size_t bad[] = {
+        0, 1, 2, 3, 4, 12, 24, 40, 100, 4097, (1 << 20) + 8, SIZE_MAX, (size_t)1 << 63 | 8};
     for (size_t i = 0; i < COUNT(bad); i++) {
         void *p = &c;
         errno = 9876;
@@ -339,7 +350,8 @@ static void posix_memalign_rules(void)
             errno = 9876;
             int rc = posix_memalign(&p, hide(a), hide(sizes[s]));
             if (rc != 0 || errno != 9876)
-                failf(&c, "posix_memalign(%zu, %zu): returned %d, errno %d", a, sizes[s], rc, errno);
+                failf(&c, "posix_memalign(%zu, %zu): returned %d, errno %d", a, sizes[s], rc,
+                      errno);
             usable_block(&c, "posix_memalign", p, sizes[s], a);
             free(p);
         }
@@ -411,8 +423,9 @@ static void usable_size(void)
             memset(p, 0xcc, u);
         free(p);
     }
-    void *blocks[] = {malloc(65537), malloc((16 << 20) + 5), calloc(3, 33), realloc(NULL, 77),
-                      aligned_alloc(256, 300), memalign(64, 1000), valloc(5000)};
+    void *blocks[] = {malloc(65537),     malloc((16 << 20) + 5),  calloc(3, 33),
+                      realloc(NULL, 77), aligned_alloc(256, 300), memalign(64, 1000),
+                      valloc(5000)};
     size_t wants[] = {65537, (16 << 20) + 5, 99, 77, 300, 1000, 5000};
     for (size_t i = 0; i < COUNT(wants); i++) {
         size_t u = malloc_usable_size(blocks[i]);
@@ -506,7 +519,8 @@ static void sized_frees(bool shim)
 
 static void glibc_extras(void)
 {
-    struct check c = {.name = "mallinfo, mallinfo2, mallopt, malloc_trim, malloc_stats, malloc_info"};
+    struct check c = {.name =
+                          "mallinfo, mallinfo2, mallopt, malloc_trim, malloc_stats, malloc_info"};
     void *keep = malloc(1000);
     struct mallinfo2 info2 = mallinfo2();
     struct mallinfo info = mallinfo();

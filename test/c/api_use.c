@@ -17,10 +17,7 @@ uintptr_t hidden;
 /* The only pointer to a block marked ignored; what it points to is held. */
 void *volatile *ignored_holder;
 
-static void show(const char *name, long value)
-{
-    printf("%s=%ld\n", name, value);
-}
+static void show(const char *name, long value) { printf("%s=%ld\n", name, value); }
 
 static void show_amount(const char *name, struct heapshim_amount a)
 {

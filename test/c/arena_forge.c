@@ -111,7 +111,8 @@ static int replay(void)
     for (int a = 2; a < COUNT; a++)
         for (int n = 2; n < COUNT; n++)
             for (int b = 2; b < COUNT; b++) {
-                uintptr_t target = (uintptr_t)blocks[n] ^ (uintptr_t)blocks[a] ^ (uintptr_t)blocks[b];
+                uintptr_t target =
+                    (uintptr_t)blocks[n] ^ (uintptr_t)blocks[a] ^ (uintptr_t)blocks[b];
                 if (a == n || a == b || n == b || target < first || target >= end ||
                     (target - first) % SIZE == 0)
                     continue;
@@ -165,8 +166,7 @@ int main(int argc, char **argv)
         /* At the target, in memory the attacker writes too, a link that
          * ends the list: the forged block then passes the next pop. */
         *(volatile uintptr_t *)(target + 8) = key;
-    }
-    else if ((strcmp(mode, "flip") == 0 || strcmp(mode, "flip-stash") == 0) && argc > 2)
+    } else if ((strcmp(mode, "flip") == 0 || strcmp(mode, "flip-stash") == 0) && argc > 2)
         victim[1] ^= (uintptr_t)1 << atoi(argv[2]);
     else if (strcmp(mode, "overflow-1") == 0)
         memset(blocks[1], 'A', SIZE + 1);

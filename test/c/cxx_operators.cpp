@@ -123,7 +123,7 @@ static void plain_forms()
     if (a == b)
         c.failf("two operator new(0) both returned %p", a);
     ::operator delete(a);
-    ::operator delete(b, std::size_t{0});
+    ::operator delete (b, std::size_t{0});
 }
 
 static void nothrow_forms()
@@ -249,8 +249,7 @@ static void new_expressions()
 
 static bool under_shim;
 
-static const std::size_t huge_sizes[] = {SIZE_MAX, SIZE_MAX - 4096, SIZE_MAX / 2 + 1,
-                                         SIZE_MAX / 2};
+static const std::size_t huge_sizes[] = {SIZE_MAX, SIZE_MAX - 4096, SIZE_MAX / 2 + 1, SIZE_MAX / 2};
 
 // libstdc++ 12's aligned operator new rounds the size up to a multiple of the
 // alignment without an overflow check, so SIZE_MAX wraps to a small request
@@ -282,7 +281,7 @@ static void huge_throws()
         expect_bad_alloc(c, "operator new[]", n, [&] { return ::operator new[](hide(n)); });
         if (!libstdcxx_wraps(n, 64))
             expect_bad_alloc(c, "aligned operator new", n,
-                             [&] { return ::operator new(hide(n), std::align_val_t{64}); });
+                             [&] { return ::operator new (hide(n), std::align_val_t{64}); });
         if (!libstdcxx_wraps(n, 4096))
             expect_bad_alloc(c, "aligned operator new[]", n,
                              [&] { return ::operator new[](hide(n), std::align_val_t{4096}); });
@@ -307,7 +306,7 @@ static void huge_calls_new_handler()
         const char *what = aligned_form ? "aligned operator new" : "operator new";
         std::size_t n = SIZE_MAX - 4096;
         expect_bad_alloc(c, what, n, [&] {
-            return aligned_form ? ::operator new(hide(n), std::align_val_t{64})
+            return aligned_form ? ::operator new (hide(n), std::align_val_t{64})
                                 : ::operator new(hide(n));
         });
         if (handler_calls != 3)
@@ -326,7 +325,7 @@ static void huge_nothrow()
         if ((p = ::operator new[](hide(n), std::nothrow)))
             c.failf("operator new[](%#zx, nothrow) returned %p", n, p);
         if (!libstdcxx_wraps(n, 64) &&
-            (p = ::operator new(hide(n), std::align_val_t{64}, std::nothrow)))
+            (p = ::operator new (hide(n), std::align_val_t{64}, std::nothrow)))
             c.failf("operator new(%#zx, align 64, nothrow) returned %p", n, p);
         if (!libstdcxx_wraps(n, 4096) &&
             (p = ::operator new[](hide(n), std::align_val_t{4096}, std::nothrow)))
@@ -411,26 +410,26 @@ static std::uint64_t container_workload()
 }
 
 static const char *const operator_symbols[] = {
-    "_Znwm",                                  // new(size_t)
-    "_Znam",                                  // new[](size_t)
-    "_ZnwmRKSt9nothrow_t",                    // new(size_t, nothrow_t)
-    "_ZnamRKSt9nothrow_t",                    // new[](size_t, nothrow_t)
-    "_ZnwmSt11align_val_t",                   // new(size_t, align_val_t)
-    "_ZnamSt11align_val_t",                   // new[](size_t, align_val_t)
-    "_ZnwmSt11align_val_tRKSt9nothrow_t",     // new(size_t, align_val_t, nothrow_t)
-    "_ZnamSt11align_val_tRKSt9nothrow_t",     // new[](size_t, align_val_t, nothrow_t)
-    "_ZdlPv",                                 // delete(void *)
-    "_ZdaPv",                                 // delete[](void *)
-    "_ZdlPvm",                                // delete(void *, size_t)
-    "_ZdaPvm",                                // delete[](void *, size_t)
-    "_ZdlPvRKSt9nothrow_t",                   // delete(void *, nothrow_t)
-    "_ZdaPvRKSt9nothrow_t",                   // delete[](void *, nothrow_t)
-    "_ZdlPvSt11align_val_t",                  // delete(void *, align_val_t)
-    "_ZdaPvSt11align_val_t",                  // delete[](void *, align_val_t)
-    "_ZdlPvmSt11align_val_t",                 // delete(void *, size_t, align_val_t)
-    "_ZdaPvmSt11align_val_t",                 // delete[](void *, size_t, align_val_t)
-    "_ZdlPvSt11align_val_tRKSt9nothrow_t",    // delete(void *, align_val_t, nothrow_t)
-    "_ZdaPvSt11align_val_tRKSt9nothrow_t",    // delete[](void *, align_val_t, nothrow_t)
+    "_Znwm",                               // new(size_t)
+    "_Znam",                               // new[](size_t)
+    "_ZnwmRKSt9nothrow_t",                 // new(size_t, nothrow_t)
+    "_ZnamRKSt9nothrow_t",                 // new[](size_t, nothrow_t)
+    "_ZnwmSt11align_val_t",                // new(size_t, align_val_t)
+    "_ZnamSt11align_val_t",                // new[](size_t, align_val_t)
+    "_ZnwmSt11align_val_tRKSt9nothrow_t",  // new(size_t, align_val_t, nothrow_t)
+    "_ZnamSt11align_val_tRKSt9nothrow_t",  // new[](size_t, align_val_t, nothrow_t)
+    "_ZdlPv",                              // delete(void *)
+    "_ZdaPv",                              // delete[](void *)
+    "_ZdlPvm",                             // delete(void *, size_t)
+    "_ZdaPvm",                             // delete[](void *, size_t)
+    "_ZdlPvRKSt9nothrow_t",                // delete(void *, nothrow_t)
+    "_ZdaPvRKSt9nothrow_t",                // delete[](void *, nothrow_t)
+    "_ZdlPvSt11align_val_t",               // delete(void *, align_val_t)
+    "_ZdaPvSt11align_val_t",               // delete[](void *, align_val_t)
+    "_ZdlPvmSt11align_val_t",              // delete(void *, size_t, align_val_t)
+    "_ZdaPvmSt11align_val_t",              // delete[](void *, size_t, align_val_t)
+    "_ZdlPvSt11align_val_tRKSt9nothrow_t", // delete(void *, align_val_t, nothrow_t)
+    "_ZdaPvSt11align_val_tRKSt9nothrow_t", // delete[](void *, align_val_t, nothrow_t)
 };
 
 static void operators_are_the_shims()

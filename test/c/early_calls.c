@@ -36,8 +36,8 @@ static void preinit(int argc, char **argv, char **envp)
         pthread_join(threads[t], NULL);
 }
 
-__attribute__((section(".preinit_array"), used))
-static void (*const preinit_entry)(int, char **, char **) = preinit;
+__attribute__((section(".preinit_array"),
+               used)) static void (*const preinit_entry)(int, char **, char **) = preinit;
 
 int main(void)
 {

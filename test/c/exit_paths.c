@@ -43,10 +43,7 @@ __attribute__((noinline)) static void leak(void)
     sink = NULL;
 }
 
-static void say_goodbye(void)
-{
-    printf("atexit handler ran\n");
-}
+static void say_goodbye(void) { printf("atexit handler ran\n"); }
 
 static void own_abort_handler(int sig)
 {
@@ -87,10 +84,7 @@ static void handle_segv_on_small_stack(void)
     sigaction(SIGSEGV, &action, NULL);
 }
 
-static void on_sigint(int sig)
-{
-    (void)sig;
-}
+static void on_sigint(int sig) { (void)sig; }
 
 /* Aborts once main is waiting in pthread_join: a thread still running has
  * its whole stack scanned, dead frames and all (issue 10, item 13), where

@@ -23,10 +23,7 @@
 
 static void *volatile leaked;
 
-static void mine(int sig)
-{
-    (void)sig;
-}
+static void mine(int sig) { (void)sig; }
 
 static void *abort_later(void *arg)
 {

@@ -109,9 +109,7 @@ static void *allocate_until_stopped(void *arg)
             if (k->p && k->p[n - 1] != 0)
                 failure("worker: calloc(1, %zu) is not zeroed", n);
             break;
-        default:
-            free(k->p);
-            k->p = malloc(n);
+        default: free(k->p); k->p = malloc(n);
         }
         if (!k->p) {
             failure("worker: allocating %zu bytes returned NULL", n);

@@ -80,12 +80,10 @@ static void early_after(void)
     free(malloc(40));
 }
 
-static void register_early(void)
-{
-    pthread_atfork(early_prepare, early_after, early_after);
-}
+static void register_early(void) { pthread_atfork(early_prepare, early_after, early_after); }
 
-__attribute__((section(".preinit_array"), used)) static void (*const preinit)(void) = register_early;
+__attribute__((section(".preinit_array"),
+               used)) static void (*const preinit)(void) = register_early;
 
 static void *worker(void *arg)
 {

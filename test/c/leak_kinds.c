@@ -76,7 +76,7 @@ static volatile int blocking;
 
 __attribute__((noinline)) static void leave_stale_copy(void)
 {
-    volatile char pad[8192]; /* puts the copy far below what read() uses */
+    volatile char pad[8192];           /* puts the copy far below what read() uses */
     void *volatile stale = malloc(40); /* SITE stale */
     pad[0] = 1;
     (void)pad;

@@ -68,10 +68,7 @@ static void list_fds(void)
     closedir(d);
 }
 
-static void close_stderr_at_exit(void)
-{
-    close(2);
-}
+static void close_stderr_at_exit(void) { close(2); }
 
 static void free_twice(int n)
 {

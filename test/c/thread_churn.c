@@ -44,10 +44,10 @@ static atomic_long blocks_checked;
 /* Leftovers each thread leaves alive at exit, for main to check. */
 static struct msg leftovers[THREADS][KEEP];
 
-#define error(...)                                                                             \
-    do {                                                                                       \
-        if (atomic_fetch_add(&errors, 1) < 20)                                                 \
-            fprintf(stderr, __VA_ARGS__);                                                      \
+#define error(...) \
+    do { \
+        if (atomic_fetch_add(&errors, 1) < 20) \
+            fprintf(stderr, __VA_ARGS__); \
     } while (0)
 
 static uint64_t mix(uint64_t x)
@@ -58,10 +58,7 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-static uint64_t rng_next(uint64_t *state)
-{
-    return mix(*state += 0x632be59bd9b4e019ull);
-}
+static uint64_t rng_next(uint64_t *state) { return mix(*state += 0x632be59bd9b4e019ull); }
 
 /* Byte i of a block's contents is byte i%8 of mix(seed ^ i/8 * K). */
 static void fill_range(unsigned char *p, size_t from, size_t to, uint64_t seed)
@@ -145,9 +142,7 @@ static struct msg make_block(int round, int thread, long index, uint64_t *rng)
 {
     struct msg m = {NULL, pick_size(rng), block_seed(round, thread, index)};
     switch (rng_next(rng) % 16) {
-    case 0:
-        m.p = realloc_chain(m.n, m.seed, rng, thread);
-        return m;
+    case 0: m.p = realloc_chain(m.n, m.seed, rng, thread); return m;
     case 1: {
         m.p = calloc(1, m.n);
         size_t bad;
@@ -163,8 +158,7 @@ static struct msg make_block(int round, int thread, long index, uint64_t *rng)
             m.p = p;
         break;
     }
-    default:
-        m.p = malloc(m.n);
+    default: m.p = malloc(m.n);
     }
     if (!m.p) {
         error("thread %d: allocating %zu bytes returned NULL\n", thread, m.n);

@@ -42,8 +42,9 @@ static void limit(void)
     say(blocks[0] ? "1000 granted\n" : "1000 refused\n");
     memset(blocks[1], 7, 1000);
     char *bigger = realloc(blocks[1], 1001);
-    say(bigger ? "realloc granted\n" : blocks[1][999] == 7 ? "realloc refused, block intact\n"
-                                                           : "realloc refused, block damaged\n");
+    say(bigger                ? "realloc granted\n"
+        : blocks[1][999] == 7 ? "realloc refused, block intact\n"
+                              : "realloc refused, block damaged\n");
     if (bigger)
         blocks[1] = bigger;
     for (int i = 0; i < n; i++)
@@ -83,15 +84,9 @@ static void numbered(void)
         free(p[i]);
 }
 
-__attribute__((noinline)) static void *first_helper(size_t n)
-{
-    return malloc(n);
-}
+__attribute__((noinline)) static void *first_helper(size_t n) { return malloc(n); }
 
-__attribute__((noinline)) static void *second_helper(size_t n)
-{
-    return malloc(n);
-}
+__attribute__((noinline)) static void *second_helper(size_t n) { return malloc(n); }
 
 static void helpers(void)
 {

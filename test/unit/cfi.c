@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "services/unwind/cfi.h"
 #include "fixture_lines.h"
+#include "services/unwind/cfi.h"
 #include "unit.h"
 
 /* Never called: only their addresses are looked up. */
@@ -76,15 +76,13 @@ extern const char cfi_at_entry[], cfi_after_push[], cfi_framed[], cfi_remembered
     cfi_rbp_expression_fn[], cfi_rbp_expression_body[];
 
 /* The rule at pc is this one (rbp_offset compared only when saved). */
-static bool rule_is(const void *pc, bool from_rbp, int cfa_offset, bool rbp_saved,
-                    int rbp_offset)
+static bool rule_is(const void *pc, bool from_rbp, int cfa_offset, bool rbp_saved, int rbp_offset)
 {
     struct hs_cfi_rule r;
     if (!hs_cfi_rule((uintptr_t)pc, &r))
         return false;
     return r.cfa_from_rbp == from_rbp && r.cfa_offset == cfa_offset && r.ra_offset == -8 &&
-           r.rbp_saved == rbp_saved && (!rbp_saved || r.rbp_offset == rbp_offset) &&
-           !r.outermost;
+           r.rbp_saved == rbp_saved && (!rbp_saved || r.rbp_offset == rbp_offset) && !r.outermost;
 }
 
 static void assembly(void)

@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "services/symbols/dwarf_lines.h"
 #include "fixture_lines.h"
+#include "services/symbols/dwarf_lines.h"
 #include "unit.h"
 
 /* A loaded fixture: its marks as ELF virtual addresses (the address of the
@@ -137,8 +137,8 @@ static void lookups(const char *name, int version)
         CHECK(hs_lines_find(&table, f.pcs[i], &file, &line));
         CHECK_EQ_U(line, f.lines[i]);
         /* Marks 1 and 2 are made from the header's inline function. */
-        const char *want = i == 1 || i == 2 ? "test/unit/fixture_lines.h"
-                                           : "test/unit/fixture_lines.c";
+        const char *want =
+            i == 1 || i == 2 ? "test/unit/fixture_lines.h" : "test/unit/fixture_lines.c";
         CHECK(file && ends_with(file, want));
         if (version == 5) /* v5 names the compilation directory */
             CHECK(file && file[0] == '/');

@@ -83,18 +83,24 @@ static void text_cases(void)
         {"l1\nl2\r\tx", "l1\\nl2\\r\\tx"},
         {"\x01\x1b[31m\x7f", "\\x01\\x1b[31m\\x7f"},
         {"caf\xc3\xa9 \xf0\x9f\x98\x80 \xef\xbf\xbd", "caf\xc3\xa9 \xf0\x9f\x98\x80 \xef\xbf\xbd"},
-        {"\xc2\x85", "\\xc2\\x85"},                     /* C1 NEL */
-        {"\xc2\xa0", "\xc2\xa0"},                        /* U+00A0 prints */
+        {"\xc2\x85", "\\xc2\\x85"}, /* C1 NEL */
+        {"\xc2\xa0", "\xc2\xa0"},   /* U+00A0 prints */
         {"\xe2\x80\xa8\xe2\x80\xa9", "\\xe2\\x80\\xa8\\xe2\\x80\\xa9"},
-        {"\xe2\x80\xae" "abc", "\\xe2\\x80\\xae" "abc"},   /* RLO */
+        {"\xe2\x80\xae"
+         "abc",
+         "\\xe2\\x80\\xae"
+         "abc"}, /* RLO */
         {"\xe2\x81\xa6\xe2\x81\xa9", "\\xe2\\x81\\xa6\\xe2\\x81\\xa9"},
-        {"\xe2\x81\xaa", "\xe2\x81\xaa"},                /* U+206A is not an isolate */
+        {"\xe2\x81\xaa", "\xe2\x81\xaa"}, /* U+206A is not an isolate */
         {"\x80\xff", "\\x80\\xff"},
-        {"\xc0\x80", "\\xc0\\x80"},                      /* overlong NUL */
-        {"\xed\xa0\x80", "\\xed\\xa0\\x80"},             /* a surrogate */
-        {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"},    /* past U+10FFFF */
-        {"x\xe2\x82", "x\\xe2\\x82"},                    /* cut at the end */
-        {"\xe2\x82" "a", "\\xe2\\x82" "a"},
+        {"\xc0\x80", "\\xc0\\x80"},                   /* overlong NUL */
+        {"\xed\xa0\x80", "\\xed\\xa0\\x80"},          /* a surrogate */
+        {"\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80"}, /* past U+10FFFF */
+        {"x\xe2\x82", "x\\xe2\\x82"},                 /* cut at the end */
+        {"\xe2\x82"
+         "a",
+         "\\xe2\\x82"
+         "a"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         CHECK_EQ_S(escaped(hs_text_string, cases[i].in), cases[i].out);
@@ -112,11 +118,11 @@ static void json_cases(void)
         {"\xc2\x9b", "\"\\u009b\""},
         {"\xe2\x80\xa8|\xe2\x80\xad|\xe2\x81\xa8", "\"\\u2028|\\u202d|\\u2068\""},
         {"caf\xc3\xa9 \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xf0\x9f\x98\x80\""},
-        {"\xef\xbf\xbd", "\"\xef\xbf\xbd\""},            /* a real U+FFFD stays */
-        {"\xc0\x80", "\"\\ufffd\\ufffd\""},              /* C0 is never a lead */
-        {"\xe0\x80\x80", "\"\\ufffd\\ufffd\\ufffd\""},   /* overlong: E0 wants A0..BF */
-        {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},   /* a surrogate */
-        {"\xf0\x9f\x98", "\"\\ufffd\""},                 /* one cut character: one */
+        {"\xef\xbf\xbd", "\"\xef\xbf\xbd\""},          /* a real U+FFFD stays */
+        {"\xc0\x80", "\"\\ufffd\\ufffd\""},            /* C0 is never a lead */
+        {"\xe0\x80\x80", "\"\\ufffd\\ufffd\\ufffd\""}, /* overlong: E0 wants A0..BF */
+        {"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""}, /* a surrogate */
+        {"\xf0\x9f\x98", "\"\\ufffd\""},               /* one cut character: one */
         {"\xf0\x9f\x98x", "\"\\ufffdx\""},
         {"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
         {"\xf5\x80", "\"\\ufffd\\ufffd\""},

@@ -96,9 +96,16 @@ static void grouping(void)
         long long v;
         const char *text;
     } cases[] = {
-        {0, "0"}, {7, "7"}, {999, "999"}, {1000, "1,000"}, {-1000, "-1,000"},
-        {12345, "12,345"}, {123456, "123,456"}, {1234567, "1,234,567"},
-        {-999999, "-999,999"}, {LLONG_MAX, "9,223,372,036,854,775,807"},
+        {0, "0"},
+        {7, "7"},
+        {999, "999"},
+        {1000, "1,000"},
+        {-1000, "-1,000"},
+        {12345, "12,345"},
+        {123456, "123,456"},
+        {1234567, "1,234,567"},
+        {-999999, "-999,999"},
+        {LLONG_MAX, "9,223,372,036,854,775,807"},
         {LLONG_MIN, "-9,223,372,036,854,775,808"},
     };
     char buf[64];
@@ -127,8 +134,8 @@ static void truncation(void)
     for (size_t cap = 0; cap <= full_len + 2; cap++) {
         char *buf = malloc(cap ? cap : 1);
         memset(buf, '#', cap ? cap : 1);
-        size_t n = hs_format(cap ? buf : NULL, cap, "ab %'d %d %p %s %%", 12345, -7,
-                             (void *)0x1f, "xyz");
+        size_t n =
+            hs_format(cap ? buf : NULL, cap, "ab %'d %d %p %s %%", 12345, -7, (void *)0x1f, "xyz");
         if (cap == 0) {
             CHECK_EQ_U(n, 0);
         } else {

@@ -186,7 +186,10 @@ static void stored_blocks(void)
     struct bits b = header();
     put(&b, 1, 1), put(&b, 0, 2); /* the last block, stored */
     b.bit = 24;
-    memcpy(b.bytes + 3, "\x05\x00\xfa\xff" "hello", 9);
+    memcpy(b.bytes + 3,
+           "\x05\x00\xfa\xff"
+           "hello",
+           9);
     b.bit += 9 * 8;
     size_t n = finish(&b, "hello");
     CHECK(inflates_to(&b, n, "hello"));
@@ -198,7 +201,10 @@ static void stored_blocks(void)
 
     /* Two stored blocks, the first not the last. */
     struct bits two = header();
-    memcpy(two.bytes + 2, "\x00\x02\x00\xfd\xffhe" "\x01\x03\x00\xfc\xffllo", 15);
+    memcpy(two.bytes + 2,
+           "\x00\x02\x00\xfd\xffhe"
+           "\x01\x03\x00\xfc\xffllo",
+           15);
     two.bit = 17 * 8;
     n = finish(&two, "hello");
     CHECK(inflates_to(&two, n, "hello"));

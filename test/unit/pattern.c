@@ -26,7 +26,7 @@ static const struct {
     {"^", "x", true},
     {"$", "x", true},
     {"a*c", "abbbc", true},
-    {"a*c", "ac", true},             /* '*' may be empty */
+    {"a*c", "ac", true}, /* '*' may be empty */
     {"a*c", "ab", false},
     {"*", "", true},
     {"^*$", "whatever", true},
@@ -41,8 +41,8 @@ static const struct {
     {"foo*", "foobar", true},
     {"^*foo$", "barfoo", true},
     {"/usr/lib/", "/usr/lib/x86_64-linux-gnu/libc.so.6", true},
-    {"a$b", "a$b", true},            /* '$' anchors only at the end */
-    {"a^b", "xa^b", true},           /* '^' anchors only at the start */
+    {"a$b", "a$b", true},  /* '$' anchors only at the end */
+    {"a^b", "xa^b", true}, /* '^' anchors only at the start */
     {"^^x", "^x", true},
     {"x$$", "x$", true},
     {"**", "abc", true},
@@ -54,8 +54,8 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         bool got = hs_pattern_matches(cases[i].pattern, cases[i].name);
         if (got != cases[i].matches)
-            fprintf(stderr, "pattern \"%s\" on \"%s\": got %d\n", cases[i].pattern,
-                    cases[i].name, got);
+            fprintf(stderr, "pattern \"%s\" on \"%s\": got %d\n", cases[i].pattern, cases[i].name,
+                    got);
         CHECK(got == cases[i].matches);
     }
     CHECK(!hs_pattern_matches("", NULL));

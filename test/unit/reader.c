@@ -32,8 +32,8 @@ static void fixed_size(void)
 
     r = reader_of("\xaa\xbb\xcc", 3, &copy);
     CHECK_EQ_U(hs_read_bytes(&r, 4), 0); /* wider than what is left */
-    CHECK(r.bad && r.p == copy);          /* nothing consumed */
-    CHECK_EQ_U(hs_read_bytes(&r, 1), 0);  /* and it stays bad */
+    CHECK(r.bad && r.p == copy);         /* nothing consumed */
+    CHECK_EQ_U(hs_read_bytes(&r, 1), 0); /* and it stays bad */
     free(copy);
 }
 

@@ -28,8 +28,8 @@ static struct root roots[4];
 static size_t root_count;
 static bool roots_readable = true;
 
-bool hs_roots_visit(uintptr_t stack_boundary, const struct hs_world *world,
-                    hs_root_visitor *visit, void *ctx)
+bool hs_roots_visit(uintptr_t stack_boundary, const struct hs_world *world, hs_root_visitor *visit,
+                    void *ctx)
 {
     (void)stack_boundary, (void)world;
     for (size_t i = 0; i < root_count; i++)
@@ -45,15 +45,17 @@ static const struct hs_world no_threads;
 static char *heap;
 
 /* Block i of the hand-made cases: 64 bytes at heap + 256 * i. */
-static uintptr_t *block(unsigned i)
-{
-    return (uintptr_t *)(heap + 256 * (size_t)i);
-}
+static uintptr_t *block(unsigned i) { return (uintptr_t *)(heap + 256 * (size_t)i); }
 
 static struct hs_scan_entry entry_of(uintptr_t *start, size_t size, uint32_t index)
 {
-    return (struct hs_scan_entry){(uintptr_t)start, (uintptr_t)start + size, (uintptr_t)start,
-                                  (uintptr_t)start + size, index, false, 0};
+    return (struct hs_scan_entry){(uintptr_t)start,
+                                  (uintptr_t)start + size,
+                                  (uintptr_t)start,
+                                  (uintptr_t)start + size,
+                                  index,
+                                  false,
+                                  0};
 }
 
 /* Each entry's kind by its index. */
@@ -71,18 +73,18 @@ static void hand_made(void)
     static uintptr_t root_words[8];
     static char unaligned_root[24];
     memset(root_words, 0, sizeof root_words);
-    root_words[0] = (uintptr_t)block(A);        /* A reachable */
-    block(A)[3] = (uintptr_t)block(B);          /* B through A */
-    root_words[1] = (uintptr_t)block(C) + 8;    /* C: only an interior pointer */
-    block(C)[0] = (uintptr_t)block(D);          /* D: from a possible block */
-    block(E)[5] = (uintptr_t)block(F);          /* E lost, F through it */
-    block(G)[0] = (uintptr_t)block(H);          /* a lost cycle */
+    root_words[0] = (uintptr_t)block(A);     /* A reachable */
+    block(A)[3] = (uintptr_t)block(B);       /* B through A */
+    root_words[1] = (uintptr_t)block(C) + 8; /* C: only an interior pointer */
+    block(C)[0] = (uintptr_t)block(D);       /* D: from a possible block */
+    block(E)[5] = (uintptr_t)block(F);       /* E lost, F through it */
+    block(G)[0] = (uintptr_t)block(H);       /* a lost cycle */
     block(H)[0] = (uintptr_t)block(G);
-    block(I)[2] = (uintptr_t)block(J);          /* I ignored: J reachable */
+    block(I)[2] = (uintptr_t)block(J); /* I ignored: J reachable */
     uintptr_t k = (uintptr_t)block(K);
-    memcpy(unaligned_root + 4, &k, sizeof k);   /* not a word: no pointer */
-    root_words[2] = (uintptr_t)block(L) + 64;   /* one past L's end */
-    block(M)[1] = (uintptr_t)block(N);          /* M lies in a root, but is a block */
+    memcpy(unaligned_root + 4, &k, sizeof k); /* not a word: no pointer */
+    root_words[2] = (uintptr_t)block(L) + 64; /* one past L's end */
+    block(M)[1] = (uintptr_t)block(N);        /* M lies in a root, but is a block */
     /* Q: a thread vector, referred to 16 bytes in, its first word its
      * length in 16-byte units less two. */
     block(Q)[0] = 64 / 16 - 2;
@@ -227,8 +229,7 @@ static void reference(const struct graph *g, uint8_t *kind)
     for (int i = 0; i < BLOCKS; i++)
         for (int k = 0; k < 3; k++) {
             int t = g->target[i][k];
-            if (t >= 0 && kind[t] == NONE &&
-                (kind[i] == HS_POSSIBLE || kind[i] == HS_REACHABLE))
+            if (t >= 0 && kind[t] == NONE && (kind[i] == HS_POSSIBLE || kind[i] == HS_REACHABLE))
                 kind[t] = HS_POSSIBLE;
         }
     /* Lost: indirect when a lost block points to it. */

@@ -17,7 +17,7 @@ static void classes(void)
         size_t size = hs_class_size(c);
         ok &= size % 16 == 0;
         ok &= c == 0 || size > hs_class_size(c - 1);
-        ok &= hs_size_class(size) == c;           /* round trip */
+        ok &= hs_size_class(size) == c; /* round trip */
         ok &= c == 0 || hs_size_class(hs_class_size(c - 1) + 1) == c;
     }
     CHECK(ok);

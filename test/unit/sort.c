@@ -35,10 +35,10 @@ static struct item *make_items(size_t n, uint64_t spread, int shape)
 {
     struct item *items = malloc((n ? n : 1) * sizeof *items);
     for (size_t i = 0; i < n; i++) {
-        uint64_t key = shape == 0 ? unit_random() % spread
-                     : shape == 1 ? i * 3
-                     : shape == 2 ? (n - i) * 3
-                                  : 42;
+        uint64_t key = shape == 0   ? unit_random() % spread
+                       : shape == 1 ? i * 3
+                       : shape == 2 ? (n - i) * 3
+                                    : 42;
         items[i] = (struct item){key, i, key ^ 0x5555555555555555ull};
     }
     return items;
@@ -156,8 +156,7 @@ static void search(void)
         for (uint64_t key = 0; key < 35; key++)
             ok &= hs_search_last_at_most(items, n, sizeof *items, key) ==
                   linear_last_at_most(items, n, key);
-        ok &= hs_search_last_at_most(items, n, sizeof *items, UINT64_MAX) ==
-              (n ? n - 1 : SIZE_MAX);
+        ok &= hs_search_last_at_most(items, n, sizeof *items, UINT64_MAX) == (n ? n - 1 : SIZE_MAX);
         CHECK(ok);
         free(items);
     }

@@ -106,15 +106,14 @@ static int in_child(void (*fn)(const char *), const char *path, char *err, size_
 
 /* ---- cases ---- */
 
-static const char good_text[] =
-    "# leaks we know of\n"
-    "\n"
-    "leak:^leaky_alloc$\n"
-    "   leak:libcache.so   \t\n"
-    "\t# an indented comment\n"
-    "leak:/src/app/*.c\r\n"
-    "leak:never matches # not a comment\n"
-    "leak:^cache_";
+static const char good_text[] = "# leaks we know of\n"
+                                "\n"
+                                "leak:^leaky_alloc$\n"
+                                "   leak:libcache.so   \t\n"
+                                "\t# an indented comment\n"
+                                "leak:/src/app/*.c\r\n"
+                                "leak:never matches # not a comment\n"
+                                "leak:^cache_";
 
 static void load_good(const char *path)
 {
@@ -125,11 +124,11 @@ static void load_good(const char *path)
     CHECK_EQ_S(hs_suppression_pattern(2), "/src/app/*.c");
     CHECK_EQ_S(hs_suppression_pattern(3), "never matches # not a comment");
     CHECK_EQ_S(hs_suppression_pattern(4), "^cache_");
-    CHECK_EQ_U(match((const uintptr_t[]){2, 0}), 0);     /* by function */
-    CHECK_EQ_U(match((const uintptr_t[]){4, 0}), 1);     /* by module; 4 matches too */
-    CHECK_EQ_U(match((const uintptr_t[]){1, 0}), 2);     /* by file */
+    CHECK_EQ_U(match((const uintptr_t[]){2, 0}), 0);       /* by function */
+    CHECK_EQ_U(match((const uintptr_t[]){4, 0}), 1);       /* by module; 4 matches too */
+    CHECK_EQ_U(match((const uintptr_t[]){1, 0}), 2);       /* by file */
     CHECK_EQ_U(match((const uintptr_t[]){3, 5, 1, 0}), 2); /* deeper frame */
-    CHECK_EQ_U(match((const uintptr_t[]){1, 2, 0}), 2);  /* the first frame wins */
+    CHECK_EQ_U(match((const uintptr_t[]){1, 2, 0}), 2);    /* the first frame wins */
     CHECK_EQ_U(match((const uintptr_t[]){3, 0}), -1);
     CHECK_EQ_U(match((const uintptr_t[]){5, 0}), -1);
     CHECK_EQ_U(match((const uintptr_t[]){0}), -1);

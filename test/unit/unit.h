@@ -12,40 +12,39 @@
 
 static unsigned unit_checks, unit_failures;
 
-#define CHECK(expr)                                                                \
-    do {                                                                           \
-        unit_checks++;                                                             \
-        if (!(expr)) {                                                             \
-            unit_failures++;                                                       \
+#define CHECK(expr) \
+    do { \
+        unit_checks++; \
+        if (!(expr)) { \
+            unit_failures++; \
             fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #expr); \
-        }                                                                          \
+        } \
     } while (0)
 
 /* Two unsigned integers, equal. */
-#define CHECK_EQ_U(got, want)                                                      \
-    do {                                                                           \
-        unsigned long long unit_got_ = (got), unit_want_ = (want);                 \
-        unit_checks++;                                                             \
-        if (unit_got_ != unit_want_) {                                             \
-            unit_failures++;                                                       \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%llu != %llu)\n",      \
-                    __FILE__, __LINE__, #got, #want, unit_got_, unit_want_);        \
-        }                                                                          \
+#define CHECK_EQ_U(got, want) \
+    do { \
+        unsigned long long unit_got_ = (got), unit_want_ = (want); \
+        unit_checks++; \
+        if (unit_got_ != unit_want_) { \
+            unit_failures++; \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%llu != %llu)\n", __FILE__, __LINE__, \
+                    #got, #want, unit_got_, unit_want_); \
+        } \
     } while (0)
 
 /* Two strings (either may be NULL), equal. */
-#define CHECK_EQ_S(got, want)                                                      \
-    do {                                                                           \
-        const char *unit_got_ = (got), *unit_want_ = (want);                       \
-        unit_checks++;                                                             \
-        if (!unit_got_ || !unit_want_ ? unit_got_ != unit_want_                    \
-                                      : strcmp(unit_got_, unit_want_) != 0) {      \
-            unit_failures++;                                                       \
-            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n",  \
-                    __FILE__, __LINE__, #got, #want,                               \
-                    unit_got_ ? unit_got_ : "(null)",                              \
-                    unit_want_ ? unit_want_ : "(null)");                           \
-        }                                                                          \
+#define CHECK_EQ_S(got, want) \
+    do { \
+        const char *unit_got_ = (got), *unit_want_ = (want); \
+        unit_checks++; \
+        if (!unit_got_ || !unit_want_ ? unit_got_ != unit_want_ \
+                                      : strcmp(unit_got_, unit_want_) != 0) { \
+            unit_failures++; \
+            fprintf(stderr, "%s:%d: CHECK failed: %s == %s (\"%s\" != \"%s\")\n", __FILE__, \
+                    __LINE__, #got, #want, unit_got_ ? unit_got_ : "(null)", \
+                    unit_want_ ? unit_want_ : "(null)"); \
+        } \
     } while (0)
 
 /* A fixed sequence of pseudo-random numbers (xorshift64), the same at

@@ -3,11 +3,11 @@
  * and no atomic operation; everything else is out of line. */
 #include <string.h>
 
+#include "backends/arena/alloc_inline.h"
 #include "config.h"
 #include "services/core/check.h"
-#include "services/report/errors.h"
 #include "services/core/thread.h"
-#include "backends/arena/alloc_inline.h"
+#include "services/report/errors.h"
 
 /* A free block's tag and link fit the smallest block. */
 _Static_assert(sizeof(struct block) <= HS_MIN_ALIGN, "a free block's two words fit a block");
@@ -112,8 +112,8 @@ static bool block_around(uintptr_t addr, struct hs_block *out, bool *freed)
         size = huge->requested;
         *freed = huge->freed;
     }
-    *out = (struct hs_block){.address = start, .size = size, .extent_start = start,
-                             .extent_end = start + size};
+    *out = (struct hs_block){
+        .address = start, .size = size, .extent_start = start, .extent_end = start + size};
     return size != 0;
 }
 
@@ -251,10 +251,7 @@ static void *arena_remap(void *ptr, size_t size)
     return huge && size > LARGE_MAX ? hs_arena_huge_remap(huge, size) : NULL;
 }
 
-static void arena_report_invalid(void *ptr, const char *call)
-{
-    report_pointer(ptr, call, false);
-}
+static void arena_report_invalid(void *ptr, const char *call) { report_pointer(ptr, call, false); }
 
 /* How many bytes from the start of a small block were overwritten, at
  * least, by a write that ran on from the block below: its tag up to the
@@ -287,16 +284,18 @@ void hs_arena_report_damage(const struct block *block)
         /* The link alone is wrong: written through a dangling pointer. */
         e.kind = HS_ERR_USE_AFTER_FREE;
         e.has_block = e.block_freed = true;
-        e.block = (struct hs_block){.address = e.address, .size = size,
-                                    .extent_start = e.address, .extent_end = e.address + size};
+        e.block = (struct hs_block){.address = e.address,
+                                    .size = size,
+                                    .extent_start = e.address,
+                                    .extent_end = e.address + size};
         e.distance = sizeof block->link;
     } else {
         e.kind = HS_ERR_OVERFLOW;
         if (page->kind == PAGE_SMALL && (const char *)block > page->start) {
             uintptr_t below = e.address - size;
             e.has_block = true;
-            e.block = (struct hs_block){.address = below, .size = size,
-                                        .extent_start = below, .extent_end = e.address};
+            e.block = (struct hs_block){
+                .address = below, .size = size, .extent_start = below, .extent_end = e.address};
             e.distance = overrun_bytes(block, page);
         }
     }
@@ -310,10 +309,7 @@ static void arena_init(void)
                         "cannot reserve address space for the arenas (is ulimit -v set?)");
 }
 
-static void arena_start(void)
-{
-    hs_arena_heaps_start();
-}
+static void arena_start(void) { hs_arena_heaps_start(); }
 
 static bool arena_trim(void)
 {

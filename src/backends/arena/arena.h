@@ -74,7 +74,7 @@ _Static_assert(SEGMENT_SIZE <= ((size_t)1 << 32), "page offsets fit the divisor 
 /* Slice 0 holds the header; a large page, or a small page of the largest
  * class, fits in the others. */
 _Static_assert(LARGE_MAX <= (SLICES_PER_SEGMENT - 1) * SLICE_SIZE, "a large page fits a segment");
-_Static_assert(HS_CLASS_MAX_SIZE * PAGE_MIN_BLOCKS <= (SLICES_PER_SEGMENT - 1) * SLICE_SIZE,
+_Static_assert(HS_CLASS_MAX_SIZE *PAGE_MIN_BLOCKS <= (SLICES_PER_SEGMENT - 1) * SLICE_SIZE,
                "a small page fits a segment");
 /* A class + 1 fits slice_grid's uint8_t, a page's blocks its uint16_t (a
  * page of the smallest class, 16 bytes, has one slice). */
@@ -96,36 +96,36 @@ struct heap;
  * is. For a large page `end` equals `start`, so the small-block free path
  * never accepts a pointer into it. */
 struct page {
-    struct block *free;         /* local free list */
-    uint32_t used;              /* blocks out of the free list and bump area */
+    struct block *free; /* local free list */
+    uint32_t used;      /* blocks out of the free list and bump area */
     uint32_t block_size;
-    uint64_t divisor_test;      /* offset * this < this iff block_size divides offset */
+    uint64_t divisor_test; /* offset * this < this iff block_size divides offset */
     char *start;
-    char *end;                  /* end of the blocks carved so far */
-    char *limit;                /* end of the page */
-    struct page *next, *prev;   /* the heap's list of pages with room */
-    size_t large_size;          /* large page: bytes requested */
-    uint8_t kind;               /* enum page_kind */
+    char *end;                /* end of the blocks carved so far */
+    char *limit;              /* end of the page */
+    struct page *next, *prev; /* the heap's list of pages with room */
+    size_t large_size;        /* large page: bytes requested */
+    uint8_t kind;             /* enum page_kind */
     uint8_t size_class;
     uint8_t slices;
-    uint8_t head_offset;        /* slices back to the page's first slice */
-    bool listed;                /* on the heap's list for its class */
+    uint8_t head_offset; /* slices back to the page's first slice */
+    bool listed;         /* on the heap's list for its class */
 };
 
 /* Of a slice, what other threads read to check a link into it: the small
  * page it is part of. Written only as pages are made and given back, apart
  * from the page descriptors, which the owner writes at every allocation. */
 struct slice_grid {
-    uint8_t size_class_1;       /* the small page's size class + 1; 0: none */
-    uint8_t head_offset;        /* slices back to the page's first slice */
-    uint16_t blocks;            /* the page's blocks */
+    uint8_t size_class_1; /* the small page's size class + 1; 0: none */
+    uint8_t head_offset;  /* slices back to the page's first slice */
+    uint16_t blocks;      /* the page's blocks */
 };
 
 struct segment {
     struct heap *heap;
-    struct segment *next, *prev;   /* the heap's segments */
-    uint64_t free_slices;          /* bit i: slice i is free */
-    uint64_t dirty_slices;         /* free slices whose pages may be resident */
+    struct segment *next, *prev; /* the heap's segments */
+    uint64_t free_slices;        /* bit i: slice i is free */
+    uint64_t dirty_slices;       /* free slices whose pages may be resident */
     struct slice_grid grid[SLICES_PER_SEGMENT];
     struct page pages[SLICES_PER_SEGMENT];
 };
@@ -136,10 +136,10 @@ struct heap {
      * class points at a shared page with nothing in it, so the fast path
      * needs no test beyond "is there a free block". */
     struct page *pages[HS_CLASS_COUNT];
-    struct block *remote_free;     /* atomic: frees from other threads */
+    struct block *remote_free; /* atomic: frees from other threads */
     struct segment *segments;
     struct heap *next_abandoned;
-    uint64_t purge_at_ms;          /* dirty free slices are purged from then */
+    uint64_t purge_at_ms; /* dirty free slices are purged from then */
     size_t dirty_slices;
     /* Per class, blocks of other heaps that this thread freed, kept to be
      * allocated again while they are still in this core's cache. A stash is
@@ -147,7 +147,7 @@ struct heap {
      * and leaves it when empty, so the fast paths do not know it exists. Its
      * blocks stay in use as far as their owners' pages are concerned. */
     struct page stash[HS_CLASS_COUNT];
-    uint16_t stashed[HS_CLASS_COUNT];  /* pushed since the stash was last empty */
+    uint16_t stashed[HS_CLASS_COUNT]; /* pushed since the stash was last empty */
 };
 
 /* The reservation: where it is, and what each segment is. */
@@ -155,10 +155,10 @@ struct reservation {
     uintptr_t base;
     size_t size;
     uint8_t *segment_kind;
-    uintptr_t tag_key;             /* odd: a freed tag is never an address */
+    uintptr_t tag_key; /* odd: a freed tag is never an address */
     uintptr_t link_mask;
-    uintptr_t link_multiplier, link_inverse;  /* odd; their product is 1 */
-    unsigned link_rotate;          /* 1 to 63 */
+    uintptr_t link_multiplier, link_inverse; /* odd; their product is 1 */
+    unsigned link_rotate;                    /* 1 to 63 */
 };
 extern struct reservation hs_arena_space;
 
@@ -295,8 +295,8 @@ void hs_arena_for_each_quiet_heap(void (*check)(const struct heap *heap));
 struct huge {
     size_t requested;
     size_t segments;
-    size_t offset;      /* from the run's start to the block */
-    bool freed;         /* waiting in the cache */
+    size_t offset; /* from the run's start to the block */
+    bool freed;    /* waiting in the cache */
 };
 void *hs_arena_huge_alloc(size_t size, size_t align, bool zero);
 void hs_arena_huge_free(void *ptr);

@@ -12,11 +12,11 @@
 #define _GNU_SOURCE
 #include <pthread.h>
 
+#include "backends/arena/arena.h"
 #include "services/core/check.h"
 #include "services/core/lock.h"
-#include "services/mem/regions.h"
 #include "services/core/thread.h"
-#include "backends/arena/arena.h"
+#include "services/mem/regions.h"
 
 #define HEAPS_PER_CHUNK 64
 
@@ -24,15 +24,15 @@ struct page hs_arena_empty_page;
 struct heap hs_arena_empty_heap = {
     .pages = {[0 ... HS_CLASS_COUNT - 1] = &hs_arena_empty_page},
 };
-__thread struct heap *hs_arena_heap
-    __attribute__((tls_model("initial-exec"))) = &hs_arena_empty_heap;
+__thread struct heap *hs_arena_heap __attribute__((tls_model("initial-exec"))) =
+    &hs_arena_empty_heap;
 
 static struct {
     hs_lock lock;
     struct heap *abandoned;
-    struct heap *spare;       /* the rest of the last chunk */
+    struct heap *spare; /* the rest of the last chunk */
     size_t spare_count;
-    size_t made;              /* heap records handed out, ever */
+    size_t made; /* heap records handed out, ever */
     pthread_key_t exit_key;
     bool exit_key_ready;
 } heaps;
@@ -116,17 +116,8 @@ void hs_arena_for_each_quiet_heap(void (*check)(const struct heap *heap))
     }
 }
 
-void hs_arena_heaps_lock(void)
-{
-    hs_lock_acquire(&heaps.lock);
-}
+void hs_arena_heaps_lock(void) { hs_lock_acquire(&heaps.lock); }
 
-void hs_arena_heaps_unlock(void)
-{
-    hs_lock_release(&heaps.lock);
-}
+void hs_arena_heaps_unlock(void) { hs_lock_release(&heaps.lock); }
 
-void hs_arena_heaps_reset(void)
-{
-    hs_lock_reset(&heaps.lock);
-}
+void hs_arena_heaps_reset(void) { hs_lock_reset(&heaps.lock); }

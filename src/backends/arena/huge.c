@@ -10,10 +10,10 @@
  * CACHE_DELAY_MS goes back to the kernel. */
 #include <string.h>
 
+#include "backends/arena/arena.h"
 #include "services/core/check.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
-#include "backends/arena/arena.h"
 
 #define CACHE_RUNS 8
 #define CACHE_BYTES ((size_t)128 << 20)
@@ -38,16 +38,12 @@ static size_t segments_for(size_t offset, size_t size)
     return (offset + size + SEGMENT_SIZE - 1) >> SEGMENT_SHIFT;
 }
 
-static char *block_of(struct huge *h)
-{
-    return (char *)h + h->offset;
-}
+static char *block_of(struct huge *h) { return (char *)h + h->offset; }
 
 /* Lock held. */
 static void uncache(unsigned i)
 {
-    HS_ASSERT(i < huge.cached &&
-              huge.cached_bytes >= huge.cache[i].run->segments << SEGMENT_SHIFT);
+    HS_ASSERT(i < huge.cached && huge.cached_bytes >= huge.cache[i].run->segments << SEGMENT_SHIFT);
     huge.cached_bytes -= huge.cache[i].run->segments << SEGMENT_SHIFT;
     huge.cache[i] = huge.cache[--huge.cached];
 }
@@ -174,10 +170,7 @@ void hs_arena_huge_free(void *ptr)
         hs_arena_give_segments(h, h->segments);
 }
 
-char *hs_arena_huge_block(struct huge *h)
-{
-    return block_of(h);
-}
+char *hs_arena_huge_block(struct huge *h) { return block_of(h); }
 
 struct huge *hs_arena_huge_of(uintptr_t ptr)
 {
@@ -250,17 +243,8 @@ void hs_arena_huge_trim(void)
     hs_lock_release(&huge.lock);
 }
 
-void hs_arena_huge_lock(void)
-{
-    hs_lock_acquire(&huge.lock);
-}
+void hs_arena_huge_lock(void) { hs_lock_acquire(&huge.lock); }
 
-void hs_arena_huge_unlock(void)
-{
-    hs_lock_release(&huge.lock);
-}
+void hs_arena_huge_unlock(void) { hs_lock_release(&huge.lock); }
 
-void hs_arena_huge_reset(void)
-{
-    hs_lock_reset(&huge.lock);
-}
+void hs_arena_huge_reset(void) { hs_lock_reset(&huge.lock); }

@@ -5,8 +5,8 @@
  * segment unless it is the only page of its class, which saves a program
  * that allocates and frees one block in a loop from taking and giving a page
  * every time. */
-#include "services/core/check.h"
 #include "backends/arena/alloc_inline.h"
+#include "services/core/check.h"
 
 /* Bytes of blocks carved at a time. */
 #define CARVE_BYTES 4096
@@ -63,9 +63,9 @@ static struct page *new_page(struct heap *heap, unsigned size_class)
     struct segment *segment = (struct segment *)((uintptr_t)page->start & ~(SEGMENT_SIZE - 1));
     unsigned first = (unsigned)((uintptr_t)page->start >> SLICE_SHIFT) & (SLICES_PER_SEGMENT - 1);
     for (unsigned i = 0; i < page->slices; i++)
-        segment->grid[first + i] = (struct slice_grid){
-            .size_class_1 = (uint8_t)(size_class + 1), .head_offset = (uint8_t)i,
-            .blocks = (uint16_t)blocks};
+        segment->grid[first + i] = (struct slice_grid){.size_class_1 = (uint8_t)(size_class + 1),
+                                                       .head_offset = (uint8_t)i,
+                                                       .blocks = (uint16_t)blocks};
     list_push(heap, page);
     return page;
 }
@@ -216,4 +216,3 @@ void hs_arena_free_local(struct heap *heap, struct page *page, struct block *blo
     if (--page->used == 0 || !page->listed)
         hs_arena_page_changed(heap, page);
 }
-

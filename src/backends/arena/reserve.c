@@ -7,11 +7,11 @@
  * machines, so a few freed single segments stay committed in a cache and go
  * back to the kernel only when they have sat there for a while. */
 
+#include "backends/arena/arena.h"
 #include "services/core/check.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
 #include "services/mem/regions.h"
-#include "backends/arena/arena.h"
 
 /* Tried first, halved on failure (a ulimit -v, a small address space). */
 #define RESERVATION_SIZE ((size_t)1 << 42)
@@ -25,10 +25,10 @@ struct reservation hs_arena_space;
 
 static struct {
     hs_lock lock;
-    uint64_t *used;            /* bit per segment */
+    uint64_t *used; /* bit per segment */
     size_t segments;
-    size_t lowest_free;        /* no free segment below this index */
-    size_t end;                /* no segment was ever used from here on */
+    size_t lowest_free; /* no free segment below this index */
+    size_t end;         /* no segment was ever used from here on */
     struct {
         size_t index;
         uint64_t since_ms;
@@ -81,10 +81,7 @@ bool hs_arena_reserve(void)
     return true;
 }
 
-static bool is_used(size_t i)
-{
-    return space.used[i / 64] >> (i % 64) & 1;
-}
+static bool is_used(size_t i) { return space.used[i / 64] >> (i % 64) & 1; }
 
 static void mark(size_t first, size_t count, bool used, enum segment_kind kind)
 {
@@ -209,9 +206,8 @@ void *hs_arena_move_segments(void *start, size_t have, size_t count)
     hs_lock_acquire(&space.lock);
     void *moved = NULL;
     size_t index = find_run(count, 1);
-    if (index != SIZE_MAX &&
-        hs_os_remap_to(start, have << SEGMENT_SHIFT, count << SEGMENT_SHIFT,
-                       segment_address(index))) {
+    if (index != SIZE_MAX && hs_os_remap_to(start, have << SEGMENT_SHIFT, count << SEGMENT_SHIFT,
+                                            segment_address(index))) {
         /* mremap left a hole where the run was: reserve it again. */
         hs_os_decommit(start, have << SEGMENT_SHIFT);
         mark(index, count, true, SEGMENT_HUGE_HEAD);
@@ -247,8 +243,8 @@ void hs_arena_reserve_validate(void)
     for (size_t i = 0; i < space.end; i++) {
         HS_ASSERT(kinds[i] <= SEGMENT_HUGE_TAIL);
         HS_ASSERT(is_used(i) || (kinds[i] == SEGMENT_FREE && i >= space.lowest_free));
-        HS_ASSERT(kinds[i] != SEGMENT_HUGE_TAIL ||
-                  (i > 0 && (kinds[i - 1] == SEGMENT_HUGE_HEAD || kinds[i - 1] == SEGMENT_HUGE_TAIL)));
+        HS_ASSERT(kinds[i] != SEGMENT_HUGE_TAIL || (i > 0 && (kinds[i - 1] == SEGMENT_HUGE_HEAD ||
+                                                              kinds[i - 1] == SEGMENT_HUGE_TAIL)));
         if (is_used(i) && kinds[i] == SEGMENT_FREE) {
             HS_ASSERT(cached(i));
             idle++;
@@ -259,10 +255,7 @@ void hs_arena_reserve_validate(void)
         HS_ASSERT(space.used[w] == 0);
 }
 
-size_t hs_arena_segments_end(void)
-{
-    return space.end;
-}
+size_t hs_arena_segments_end(void) { return space.end; }
 
 void hs_arena_reserve_trim(void)
 {
@@ -271,17 +264,8 @@ void hs_arena_reserve_trim(void)
     hs_lock_release(&space.lock);
 }
 
-void hs_arena_reserve_lock(void)
-{
-    hs_lock_acquire(&space.lock);
-}
+void hs_arena_reserve_lock(void) { hs_lock_acquire(&space.lock); }
 
-void hs_arena_reserve_unlock(void)
-{
-    hs_lock_release(&space.lock);
-}
+void hs_arena_reserve_unlock(void) { hs_lock_release(&space.lock); }
 
-void hs_arena_reserve_reset(void)
-{
-    hs_lock_reset(&space.lock);
-}
+void hs_arena_reserve_reset(void) { hs_lock_reset(&space.lock); }

@@ -7,9 +7,9 @@
  * PURGE_DELAY_MS they go back to the kernel with madvise. A segment whose
  * slices are all free goes back to the reservation, unless it is the heap's
  * last. */
+#include "backends/arena/arena.h"
 #include "services/core/check.h"
 #include "services/core/os.h"
-#include "backends/arena/arena.h"
 
 #define PURGE_DELAY_MS 1000
 /* Every slice but the first, which holds the header. */
@@ -176,10 +176,9 @@ void hs_arena_purge(struct heap *heap, bool now)
         while (dirty) {
             unsigned first = (unsigned)__builtin_ctzll(dirty);
             uint64_t clean_above = ~(dirty >> first);
-            unsigned count = clean_above ? (unsigned)__builtin_ctzll(clean_above)
-                                         : SLICES_PER_SEGMENT - first;
-            hs_os_discard((char *)s + ((size_t)first << SLICE_SHIFT),
-                          (size_t)count << SLICE_SHIFT);
+            unsigned count =
+                clean_above ? (unsigned)__builtin_ctzll(clean_above) : SLICES_PER_SEGMENT - first;
+            hs_os_discard((char *)s + ((size_t)first << SLICE_SHIFT), (size_t)count << SLICE_SHIFT);
             dirty &= ~run_mask(first, count);
         }
         s->dirty_slices = 0;

@@ -11,8 +11,8 @@
  * another thread frees meanwhile joins a remote list at its head, and the
  * walk starts from the head it read. */
 #include "backend.h"
-#include "services/core/check.h"
 #include "backends/arena/alloc_inline.h"
+#include "services/core/check.h"
 
 bool hs_arena_damage_reported;
 
@@ -28,8 +28,7 @@ static size_t free_list_length(const struct page *page, size_t bound)
     return length;
 }
 
-static void check_small_page(const struct segment *segment, unsigned first,
-                             const struct page *page)
+static void check_small_page(const struct segment *segment, unsigned first, const struct page *page)
 {
     HS_ASSERT(page->size_class < HS_CLASS_COUNT);
     size_t size = page->block_size;
@@ -51,8 +50,7 @@ static void check_small_page(const struct segment *segment, unsigned first,
     }
 }
 
-static void check_large_page(const struct segment *segment, unsigned first,
-                             const struct page *page)
+static void check_large_page(const struct segment *segment, unsigned first, const struct page *page)
 {
     HS_ASSERT(page->end == page->start && page->used == 1 && !page->free && !page->listed);
     HS_ASSERT(page->large_size <= (size_t)page->slices << SLICE_SHIFT);

@@ -10,10 +10,7 @@
 #include "services/report/errors.h"
 #include "services/unwind/stack.h"
 
-static const struct hs_stack *capture(void)
-{
-    return hs_stack_record(hs_config.stack_depth);
-}
+static const struct hs_stack *capture(void) { return hs_stack_record(hs_config.stack_depth); }
 
 /* The call that made a block of this kind, or that releases one. */
 static const char *call_of(enum hs_alloc_kind kind, bool release)
@@ -77,8 +74,8 @@ static void *debug_alloc(size_t size, size_t align, enum hs_alloc_kind kind, boo
 static void report_bad_pointer(void *ptr, const char *call, bool is_free,
                                const struct hs_stack *stack)
 {
-    struct hs_error e = {.address = (uintptr_t)ptr, .call = call, .stack = stack,
-                         .thread = hs_thread_number()};
+    struct hs_error e = {
+        .address = (uintptr_t)ptr, .call = call, .stack = stack, .thread = hs_thread_number()};
     struct debug_block b;
     struct hs_shard *s = shard_of((uintptr_t)ptr);
     hs_lock_acquire(&s->lock);
@@ -124,9 +121,12 @@ static void debug_free(void *ptr, enum hs_alloc_kind kind)
     hs_lock_release(&s->lock);
 
     if (b.kind != kind) {
-        struct hs_error e = {.kind = HS_ERR_MISMATCHED_FREE, .address = b.ptr,
-                             .call = call_of(kind, true), .stack = stack,
-                             .thread = b.free_thread, .released_as = kind};
+        struct hs_error e = {.kind = HS_ERR_MISMATCHED_FREE,
+                             .address = b.ptr,
+                             .call = call_of(kind, true),
+                             .stack = stack,
+                             .thread = b.free_thread,
+                             .released_as = kind};
         hs_debug_describe(&e, &b);
         e.block_freed = false;
         hs_heap_error(&e);

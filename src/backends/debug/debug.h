@@ -63,13 +63,13 @@
 struct hs_error;
 
 #define REDZONE 16
-#define RIGHT_ZONE_MAX 4096  /* slack past that is left unfilled, unchecked */
+#define RIGHT_ZONE_MAX 4096 /* slack past that is left unfilled, unchecked */
 #define FILL_FRESH 0xbe
 #define FILL_FREED 0xfd
 #define FILL_LEFT 0xfa
 #define FILL_RIGHT 0xfb
 #define POOLS 8
-#define MAPPED 0xff          /* pool number of a slot mapped on its own */
+#define MAPPED 0xff /* pool number of a slot mapped on its own */
 #define SPLIT_MIN ((size_t)1 << 20)
 #define EDGE ((size_t)64 << 10)
 #define QUARANTINE_SLOTS ((size_t)1 << 17)
@@ -86,14 +86,14 @@ _Static_assert(SPLIT_MIN > 2 * EDGE, "a block with a middle has its two edges ap
 enum state { LIVE, FREED };
 
 struct debug_block {
-    uintptr_t ptr;           /* key: the address the program holds */
+    uintptr_t ptr; /* key: the address the program holds */
     size_t size;
     uintptr_t slot;
-    size_t slot_size;        /* the pool's size class, or the mapping's length */
+    size_t slot_size; /* the pool's size class, or the mapping's length */
     const struct hs_stack *alloc_stack, *free_stack;
     uint32_t thread, free_thread;
     uint8_t kind, state, pool;
-    bool ignored;            /* never a leak (heapshim.h) */
+    bool ignored; /* never a leak (heapshim.h) */
 };
 
 /* The records of the blocks, in tables sharded by address (track.c); a
@@ -105,12 +105,12 @@ static inline struct hs_shard *shard_of(uintptr_t ptr)
     return hs_shard_of(&hs_debug_records, ptr);
 }
 
-static inline uintptr_t align_up(uintptr_t x, size_t a) { return (x + a - 1) & ~(uintptr_t)(a - 1); }
-
-static inline uintptr_t slot_end(const struct debug_block *b)
+static inline uintptr_t align_up(uintptr_t x, size_t a)
 {
-    return b->slot + b->slot_size;
+    return (x + a - 1) & ~(uintptr_t)(a - 1);
 }
+
+static inline uintptr_t slot_end(const struct debug_block *b) { return b->slot + b->slot_size; }
 
 /* The slot holds the block and both its redzones, the block aligned: what
  * painting and checking it take for granted. */
@@ -122,18 +122,12 @@ static inline bool holds_block(const struct debug_block *b)
 
 /* The memory a freed block holds back while in the quarantine: its slot,
  * redzones and all. */
-static inline size_t held_bytes(const struct debug_block *b)
-{
-    return b->slot_size;
-}
+static inline size_t held_bytes(const struct debug_block *b) { return b->slot_size; }
 
 /* The left redzone is the REDZONE bytes before the block (a large
  * alignment may leave more slack before it, which is not filled); the
  * right one runs to the end of the slot, at most RIGHT_ZONE_MAX bytes. */
-static inline uintptr_t left_zone(const struct debug_block *b)
-{
-    return b->ptr - REDZONE;
-}
+static inline uintptr_t left_zone(const struct debug_block *b) { return b->ptr - REDZONE; }
 
 static inline uintptr_t right_zone_end(const struct debug_block *b)
 {

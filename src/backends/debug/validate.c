@@ -23,7 +23,7 @@ struct extent {
 };
 
 struct extents {
-    struct extent *items;    /* NULL: no memory for the list */
+    struct extent *items; /* NULL: no memory for the list */
     size_t count, capacity;
 };
 

@@ -72,16 +72,20 @@ size_t hs_debug_written_after_free(const struct debug_block *b)
     struct middle m = middle_of(b->ptr, b->size);
     size_t written = damaged_bytes(b->ptr, m.start, FILL_FREED);
     if (m.end > m.start) /* a block with a middle: past it, and in it */
-        written += damaged_bytes(m.end, b->ptr + b->size, FILL_FREED) +
-                   written_in_middle(m.start, m.end);
+        written +=
+            damaged_bytes(m.end, b->ptr + b->size, FILL_FREED) + written_in_middle(m.start, m.end);
     return written;
 }
 
 void hs_debug_report_written_after_free(const struct debug_block *b, size_t written,
                                         const char *call, const struct hs_stack *stack)
 {
-    struct hs_error e = {.kind = HS_ERR_USE_AFTER_FREE, .address = b->ptr, .call = call,
-                         .stack = stack, .thread = hs_thread_number(), .distance = written};
+    struct hs_error e = {.kind = HS_ERR_USE_AFTER_FREE,
+                         .address = b->ptr,
+                         .call = call,
+                         .stack = stack,
+                         .thread = hs_thread_number(),
+                         .distance = written};
     hs_debug_describe(&e, b);
     hs_heap_error(&e);
 }
@@ -93,15 +97,23 @@ int hs_debug_check_redzones(const struct debug_block *b, const char *call,
     size_t before = left_zone_damage(b);
     size_t after = hs_debug_right_zone_damage(b);
     if (before) {
-        struct hs_error e = {.kind = HS_ERR_UNDERFLOW, .address = b->ptr, .call = call,
-                             .stack = stack, .thread = hs_thread_number(), .distance = before};
+        struct hs_error e = {.kind = HS_ERR_UNDERFLOW,
+                             .address = b->ptr,
+                             .call = call,
+                             .stack = stack,
+                             .thread = hs_thread_number(),
+                             .distance = before};
         hs_debug_describe(&e, b);
         hs_heap_error(&e);
         damaged++;
     }
     if (after) {
-        struct hs_error e = {.kind = HS_ERR_OVERFLOW, .address = b->ptr, .call = call,
-                             .stack = stack, .thread = hs_thread_number(), .distance = after};
+        struct hs_error e = {.kind = HS_ERR_OVERFLOW,
+                             .address = b->ptr,
+                             .call = call,
+                             .stack = stack,
+                             .thread = hs_thread_number(),
+                             .distance = after};
         hs_debug_describe(&e, b);
         hs_heap_error(&e);
         damaged++;

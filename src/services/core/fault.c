@@ -26,10 +26,10 @@
 #include <unistd.h>
 
 #include "services/core/os.h"
+#include "services/core/thread.h"
 #include "services/report/errors.h"
 #include "services/report/report.h"
 #include "services/unwind/stack.h"
-#include "services/core/thread.h"
 
 #define WATCHDOG_SECONDS 20
 /* Longer than the watchdog: the claiming thread ends the process first. */
@@ -43,7 +43,7 @@ static const struct {
     int number;
     const char *ended_by;
 } handled[] = {
-    {SIGSEGV, "signal SIGSEGV"}, {SIGBUS, "signal SIGBUS"}, {SIGILL, "signal SIGILL"},
+    {SIGSEGV, "signal SIGSEGV"}, {SIGBUS, "signal SIGBUS"},   {SIGILL, "signal SIGILL"},
     {SIGFPE, "signal SIGFPE"},   {SIGTRAP, "signal SIGTRAP"}, {SIGABRT, "signal SIGABRT"},
 };
 
@@ -144,7 +144,10 @@ static bool diagnose(const siginfo_t *si, const void *context, struct hs_error *
     switch (place.relation) {
     case HS_PAST_END: e->kind = HS_ERR_OVERFLOW; break;
     case HS_BEFORE_START: e->kind = HS_ERR_UNDERFLOW; break;
-    case HS_IN_FREED: e->kind = HS_ERR_USE_AFTER_FREE; e->block_freed = true; break;
+    case HS_IN_FREED:
+        e->kind = HS_ERR_USE_AFTER_FREE;
+        e->block_freed = true;
+        break;
     default: return false; /* inside a live block: not a fault of ours */
     }
     return true;
@@ -164,8 +167,8 @@ static void hand_to_program(int sig, const siginfo_t *si)
 static bool claim_the_end(int sig, bool may_claim)
 {
     pid_t expected = 0;
-    if (may_claim && __atomic_compare_exchange_n(&ending_thread, &expected, hs_os_gettid(),
-                                                 false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    if (may_claim && __atomic_compare_exchange_n(&ending_thread, &expected, hs_os_gettid(), false,
+                                                 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         ending_signal = sig;
         return true;
     }
@@ -301,8 +304,7 @@ static void step_aside_for(int sig, const struct sigaction *action)
     struct sigaction abort_action;
     bool handler = (action->sa_flags & SA_SIGINFO) ||
                    (action->sa_handler != SIG_DFL && action->sa_handler != SIG_IGN);
-    if (!handler || !(action->sa_flags & SA_ONSTACK) || sig == SIGABRT ||
-        ended_by(sig) == NULL)
+    if (!handler || !(action->sa_flags & SA_ONSTACK) || sig == SIGABRT || ended_by(sig) == NULL)
         return;
     if (__sigaction(SIGABRT, NULL, &abort_action) == 0 && is_ours(&abort_action)) {
         abort_stepped_aside = true;

@@ -42,7 +42,4 @@ void hs_lock_slow(hs_lock *l)
         futex_wait(&l->state, 2);
 }
 
-void hs_unlock_slow(hs_lock *l)
-{
-    futex_wake_one(&l->state);
-}
+void hs_unlock_slow(hs_lock *l) { futex_wake_one(&l->state); }

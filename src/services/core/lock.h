@@ -20,7 +20,10 @@ typedef struct {
     int state;
 } hs_lock;
 
-#define HS_LOCK_INIT {0}
+#define HS_LOCK_INIT \
+    { \
+        0 \
+    }
 
 void hs_lock_slow(hs_lock *l);
 void hs_unlock_slow(hs_lock *l);
@@ -48,8 +51,8 @@ static inline void hs_lock_acquire(hs_lock *l)
         return;
     }
     int expected = 0;
-    if (!__atomic_compare_exchange_n(&l->state, &expected, 1, false,
-                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+    if (!__atomic_compare_exchange_n(&l->state, &expected, 1, false, __ATOMIC_ACQUIRE,
+                                     __ATOMIC_RELAXED))
         hs_lock_slow(l);
 }
 
@@ -58,8 +61,8 @@ static inline bool hs_lock_try(hs_lock *l)
     if (__builtin_expect(hs_lock_forking, 0))
         return true;
     int expected = 0;
-    return __atomic_compare_exchange_n(&l->state, &expected, 1, false,
-                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+    return __atomic_compare_exchange_n(&l->state, &expected, 1, false, __ATOMIC_ACQUIRE,
+                                       __ATOMIC_RELAXED);
 }
 
 static inline void hs_lock_release(hs_lock *l)
@@ -88,9 +91,6 @@ static inline size_t hs_counter_add(size_t *counter, size_t delta)
 
 /* In the child after fork(): only the forking thread survives, so a lock it
  * held through the prepare handler is simply made free again. */
-static inline void hs_lock_reset(hs_lock *l)
-{
-    __atomic_store_n(&l->state, 0, __ATOMIC_RELAXED);
-}
+static inline void hs_lock_reset(hs_lock *l) { __atomic_store_n(&l->state, 0, __ATOMIC_RELAXED); }
 
 #endif

@@ -4,12 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <signal.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -326,15 +326,9 @@ const void *hs_os_map_file(const char *path, size_t *len)
     return p;
 }
 
-void hs_os_unmap_file(const void *addr, size_t len)
-{
-    hs_os_unmap((void *)addr, len);
-}
+void hs_os_unmap_file(const void *addr, size_t len) { hs_os_unmap((void *)addr, len); }
 
-pid_t hs_os_getpid(void)
-{
-    return getpid();
-}
+pid_t hs_os_getpid(void) { return getpid(); }
 
 uint64_t hs_os_now_ns(void)
 {
@@ -343,20 +337,11 @@ uint64_t hs_os_now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
-bool hs_os_secure_exec(void)
-{
-    return getauxval(AT_SECURE) != 0;
-}
+bool hs_os_secure_exec(void) { return getauxval(AT_SECURE) != 0; }
 
-_Noreturn void hs_os_exit(int status)
-{
-    _exit(status);
-}
+_Noreturn void hs_os_exit(int status) { _exit(status); }
 
-pid_t hs_os_gettid(void)
-{
-    return (pid_t)syscall(SYS_gettid);
-}
+pid_t hs_os_gettid(void) { return (pid_t)syscall(SYS_gettid); }
 
 void hs_os_signal_self(int sig)
 {

@@ -25,26 +25,26 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "services/report/fmt.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
-#include "services/mem/regions.h"
 #include "services/core/thread.h"
+#include "services/mem/regions.h"
+#include "services/report/fmt.h"
 
 #define STOP_SIGNAL SIGURG
-#define WAIT_MS 2000        /* the longest a thread may take to arrive */
-#define SLICE_MS 10         /* between looks at threads that have not */
-#define ROUNDS_MAX 8        /* listings of the tasks, for threads started meanwhile */
-#define BLOCKED_LOOKS 3     /* looks that find the signal blocked and pending: given up */
+#define WAIT_MS 2000    /* the longest a thread may take to arrive */
+#define SLICE_MS 10     /* between looks at threads that have not */
+#define ROUNDS_MAX 8    /* listings of the tasks, for threads started meanwhile */
+#define BLOCKED_LOOKS 3 /* looks that find the signal blocked and pending: given up */
 
 static struct hs_stopped_thread slots[HS_STOP_THREADS_MAX];
 static uint8_t blocked_looks[HS_STOP_THREADS_MAX]; /* in a row */
 static size_t slot_count;
-static uint32_t generation;     /* of the stop under way or last made */
-static uint32_t released;       /* the last generation released */
-static int arrivals;            /* a futex word: bumped by each arrival */
-static int busy;                /* a stop is under way */
-static bool signal_left;        /* some thread sent the signal never took it */
+static uint32_t generation; /* of the stop under way or last made */
+static uint32_t released;   /* the last generation released */
+static int arrivals;        /* a futex word: bumped by each arrival */
+static int busy;            /* a stop is under way */
+static bool signal_left;    /* some thread sent the signal never took it */
 static struct sigaction program_action;
 
 /* ---- system calls ---- */

@@ -31,7 +31,7 @@
 #elif defined(__aarch64__)
 #define HS_STOP_REGISTERS 31 /* x0 to x30 */
 #else
-#define HS_STOP_REGISTERS 1  /* none saved */
+#define HS_STOP_REGISTERS 1 /* none saved */
 #endif
 
 /* Threads stopped at most; the rest are left running. */
@@ -39,17 +39,17 @@
 
 struct hs_stopped_thread {
     pid_t tid;
-    bool stopped;                             /* else left running */
-    uint32_t arrived;                         /* the handler's: the stop it arrived for */
-    uintptr_t sp;                             /* stopped: where its stack's live part starts */
-    uintptr_t registers[HS_STOP_REGISTERS];   /* stopped: its general-purpose registers */
+    bool stopped;                           /* else left running */
+    uint32_t arrived;                       /* the handler's: the stop it arrived for */
+    uintptr_t sp;                           /* stopped: where its stack's live part starts */
+    uintptr_t registers[HS_STOP_REGISTERS]; /* stopped: its general-purpose registers */
 };
 
 struct hs_world {
     bool made;                               /* else every thread was left running */
     const struct hs_stopped_thread *threads; /* every other thread found */
     size_t count;
-    size_t unstopped;                        /* how many of them were left running */
+    size_t unstopped; /* how many of them were left running */
 };
 
 /* Stops every other thread of the process and describes them in *w. The

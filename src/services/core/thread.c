@@ -39,7 +39,7 @@ struct live_thread {
 static hs_lock registry_lock = HS_LOCK_INIT;
 static struct live_thread live[LIVE_MAX];
 static size_t live_count;
-static uintptr_t ended[ENDED_MAX];  /* a ring: the oldest are forgotten */
+static uintptr_t ended[ENDED_MAX]; /* a ring: the oldest are forgotten */
 static size_t ended_next;
 static bool overflowed;
 
@@ -158,15 +158,9 @@ bool hs_thread_visit(const struct hs_thread_visitor *v, void *ctx)
     return complete;
 }
 
-void hs_thread_fork_prepare(void)
-{
-    hs_lock_acquire(&registry_lock);
-}
+void hs_thread_fork_prepare(void) { hs_lock_acquire(&registry_lock); }
 
-void hs_thread_fork_parent(void)
-{
-    hs_lock_release(&registry_lock);
-}
+void hs_thread_fork_parent(void) { hs_lock_release(&registry_lock); }
 
 void hs_thread_fork_child(void)
 {

@@ -36,10 +36,7 @@ static inline bool hs_thread_call_out(void)
 }
 
 /* Back from the call hs_thread_call_out announced. */
-static inline void hs_thread_call_back(bool was)
-{
-    hs_thread_in_shim = was;
-}
+static inline void hs_thread_call_back(bool was) { hs_thread_in_shim = was; }
 
 /* From the constructor: from now on each thread that allocates is seen at
  * its exit, when the dead part of its stack is cleared. */

@@ -1,11 +1,11 @@
 /* The leak report's builder: live blocks in, classified groups out. */
 
-#include "services/mem/regions.h"
-#include "services/report/data.h"
-#include "services/mem/sort.h"
 #include "services/core/stop.h"
-#include "services/mem/table.h"
 #include "services/leaks/suppress.h"
+#include "services/mem/regions.h"
+#include "services/mem/sort.h"
+#include "services/mem/table.h"
+#include "services/report/data.h"
 
 struct collection {
     struct hs_report_data *d;
@@ -107,10 +107,7 @@ static void build_groups(struct hs_report_data *d, const struct collection *c)
     d->group_count = n;
 }
 
-static void *map_array(size_t count, size_t size)
-{
-    return hs_region_map(count * size);
-}
+static void *map_array(size_t count, size_t size) { return hs_region_map(count * size); }
 
 void hs_leaks_gather(struct hs_report_data *d, const struct hs_backend *backend,
                      uintptr_t stack_boundary)
@@ -130,8 +127,8 @@ void hs_leaks_gather(struct hs_report_data *d, const struct hs_backend *backend,
             c.capacity = 0; /* out of memory: count, but do not classify */
     }
     backend->for_each_block(collect_block, &c);
-    d->classified = c.count == d->live_blocks &&
-                    hs_scan(c.entries, c.count, stack_boundary, &world);
+    d->classified =
+        c.count == d->live_blocks && hs_scan(c.entries, c.count, stack_boundary, &world);
     d->threads_running = world.made ? world.unstopped : 1;
     hs_world_resume(&world);
     backend->thaw();

@@ -11,15 +11,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "services/report/fmt.h"
 #include "services/core/os.h"
-#include "services/mem/regions.h"
-#include "services/mem/sort.h"
 #include "services/core/stop.h"
 #include "services/core/thread.h"
+#include "services/mem/regions.h"
+#include "services/mem/sort.h"
+#include "services/report/fmt.h"
 
-#define RED_ZONE 128              /* below the stack pointer, a leaf's to use */
-#define DESCRIPTOR_ROOM 16384     /* a descriptor lies this close to its stack's end */
+#define RED_ZONE 128          /* below the stack pointer, a leaf's to use */
+#define DESCRIPTOR_ROOM 16384 /* a descriptor lies this close to its stack's end */
 #define PAGEMAP_BATCH 512
 
 struct range {
@@ -28,7 +28,7 @@ struct range {
 
 struct live_stack {
     pid_t tid;
-    uintptr_t tp, sp;             /* tp 0: not registered; sp 0: not known */
+    uintptr_t tp, sp; /* tp 0: not registered; sp 0: not known */
 };
 
 struct roots {
@@ -36,16 +36,16 @@ struct roots {
     void *ctx;
     uintptr_t boundary;
     const struct hs_world *world;
-    struct range *regions;        /* the shim's memory, sorted */
+    struct range *regions; /* the shim's memory, sorted */
     size_t region_count, region_capacity, region_cursor;
     struct live_stack *live;
     size_t live_count;
     uintptr_t *ended;
     size_t ended_count;
-    bool skip_ended;              /* every running thread is in the registry */
+    bool skip_ended; /* every running thread is in the registry */
     int pagemap;
-    uintptr_t previous_end;       /* the mapping listed before, and */
-    bool previous_guard;          /* whether it was inaccessible */
+    uintptr_t previous_end; /* the mapping listed before, and */
+    bool previous_guard;    /* whether it was inaccessible */
 };
 
 /* ---- threads ---- */
@@ -86,7 +86,8 @@ static uintptr_t stack_pointer_of(pid_t tid)
     if (count < 3 || strncmp(fields[count - 2], "0x", 2) != 0)
         return 0;
     uintptr_t sp = 0;
-    for (const char *p = fields[count - 2] + 2; (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
+    for (const char *p = fields[count - 2] + 2;
+         (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'); p++)
         sp = sp * 16 + (uintptr_t)(*p <= '9' ? *p - '0' : *p - 'a' + 10);
     return sp;
 }
@@ -203,8 +204,8 @@ static void visit_touched(struct roots *r, uintptr_t from, uintptr_t to)
         size_t n = (to - at + page - 1) / page;
         n = n < PAGEMAP_BATCH ? n : PAGEMAP_BATCH;
         off_t offset = (off_t)(at / page * sizeof *entries);
-        if (r->pagemap < 0 ||
-            hs_os_pread(r->pagemap, entries, n * sizeof *entries, offset) != (ssize_t)(n * sizeof *entries)) {
+        if (r->pagemap < 0 || hs_os_pread(r->pagemap, entries, n * sizeof *entries, offset) !=
+                                  (ssize_t)(n * sizeof *entries)) {
             r->visit(run ? run : at > from ? at : from, to, r->ctx); /* not known: all of it */
             return;
         }
@@ -328,12 +329,12 @@ static char *read_maps(size_t *capacity)
     }
 }
 
-bool hs_roots_visit(uintptr_t stack_boundary, const struct hs_world *world,
-                    hs_root_visitor *visit, void *ctx)
+bool hs_roots_visit(uintptr_t stack_boundary, const struct hs_world *world, hs_root_visitor *visit,
+                    void *ctx)
 {
     struct roots r = {.visit = visit, .ctx = ctx, .boundary = stack_boundary, .world = world};
-    size_t threads_bytes = HS_THREADS_LIVE_MAX * sizeof *r.live +
-                           HS_THREADS_ENDED_MAX * sizeof *r.ended;
+    size_t threads_bytes =
+        HS_THREADS_LIVE_MAX * sizeof *r.live + HS_THREADS_ENDED_MAX * sizeof *r.ended;
     void *threads = hs_region_map(threads_bytes);
     size_t maps_capacity;
     char *maps = read_maps(&maps_capacity);

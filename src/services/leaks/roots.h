@@ -27,7 +27,7 @@ typedef void hs_root_visitor(uintptr_t from, uintptr_t to, void *ctx);
  * threads as the stop left them (their registers are not visited here).
  * False if the mappings cannot be read (no /proc). visit must not map or
  * unmap. */
-bool hs_roots_visit(uintptr_t stack_boundary, const struct hs_world *world,
-                    hs_root_visitor *visit, void *ctx);
+bool hs_roots_visit(uintptr_t stack_boundary, const struct hs_world *world, hs_root_visitor *visit,
+                    void *ctx);
 
 #endif

@@ -8,10 +8,10 @@
 
 #include <link.h>
 
-#include "services/mem/regions.h"
-#include "services/leaks/roots.h"
-#include "services/mem/sort.h"
 #include "services/core/stop.h"
+#include "services/leaks/roots.h"
+#include "services/mem/regions.h"
+#include "services/mem/sort.h"
 
 #define UNSEEN 0xff
 #define GRANULE_SHIFT 20
@@ -20,14 +20,14 @@
 struct scan {
     struct hs_scan_entry *entries;
     size_t count;
-    uintptr_t lowest, highest;   /* all blocks lie in [lowest, highest) */
-    uint64_t *granules;          /* a set of address >> GRANULE_SHIFT + 1 of all block bytes */
-    unsigned granule_bits;       /* log2 of its size; 0: no set, search always */
-    uint32_t *work;              /* entry indices waiting to be scanned */
+    uintptr_t lowest, highest; /* all blocks lie in [lowest, highest) */
+    uint64_t *granules;        /* a set of address >> GRANULE_SHIFT + 1 of all block bytes */
+    unsigned granule_bits;     /* log2 of its size; 0: no set, search always */
+    uint32_t *work;            /* entry indices waiting to be scanned */
     size_t work_count;
     /* What a pointer found now does to the block it points into. */
     enum { FROM_ROOTS, FROM_POSSIBLE, FROM_LEAKED } mode;
-    size_t leader;               /* FROM_LEAKED: the lost block being traced */
+    size_t leader; /* FROM_LEAKED: the lost block being traced */
     size_t extent_cursor;
 };
 
@@ -56,10 +56,7 @@ static int record_own_data(struct dl_phdr_info *info, size_t size, void *ctx)
     return 1;
 }
 
-void hs_scan_init(void)
-{
-    dl_iterate_phdr(record_own_data, (void *)(uintptr_t)hs_scan_init);
-}
+void hs_scan_init(void) { dl_iterate_phdr(record_own_data, (void *)(uintptr_t)hs_scan_init); }
 
 /* ---- finding the block a word points into ---- */
 
@@ -102,7 +99,8 @@ static size_t index_granules(struct scan *s)
 {
     size_t keys = 0;
     for (size_t i = 0; i < s->count; i++)
-        keys += ((s->entries[i].end - 1) >> GRANULE_SHIFT) - (s->entries[i].start >> GRANULE_SHIFT) + 1;
+        keys +=
+            ((s->entries[i].end - 1) >> GRANULE_SHIFT) - (s->entries[i].start >> GRANULE_SHIFT) + 1;
     if (keys > GRANULES_MAX)
         return 0;
     unsigned bits = 4;
@@ -131,10 +129,7 @@ static size_t block_at(const struct scan *s, uintptr_t v)
     return i != SIZE_MAX && v < s->entries[i].end ? i : SIZE_MAX;
 }
 
-static void push(struct scan *s, size_t i)
-{
-    s->work[s->work_count++] = (uint32_t)i;
-}
+static void push(struct scan *s, size_t i) { s->work[s->work_count++] = (uint32_t)i; }
 
 /* glibc keeps each thread's dynamic thread vector (DTV, from calloc) as a
  * pointer 16 bytes past its start, and the vector's first word counts its

@@ -26,11 +26,11 @@ struct hs_world;
 enum hs_leak_kind { HS_DEFINITE, HS_INDIRECT, HS_POSSIBLE, HS_REACHABLE, HS_LEAK_KINDS };
 
 struct hs_scan_entry {
-    uintptr_t start, end;                 /* the block */
-    uintptr_t extent_start, extent_end;   /* memory kept with it, not a root */
-    uint32_t index;                       /* the caller's, carried along */
-    bool ignored;                         /* in: counts as reachable, a root */
-    uint8_t kind;                         /* out: enum hs_leak_kind */
+    uintptr_t start, end;               /* the block */
+    uintptr_t extent_start, extent_end; /* memory kept with it, not a root */
+    uint32_t index;                     /* the caller's, carried along */
+    bool ignored;                       /* in: counts as reachable, a root */
+    uint8_t kind;                       /* out: enum hs_leak_kind */
 };
 
 /* Records the shim's own writable data as not a root; from the constructor. */

@@ -5,8 +5,8 @@
 
 #include <string.h>
 
-#include "services/report/fmt.h"
 #include "services/core/os.h"
+#include "services/report/fmt.h"
 #include "services/report/outfile.h"
 #include "services/symbols/pattern.h"
 #include "services/symbols/symbolize.h"
@@ -29,8 +29,8 @@ static ssize_t read_text(const char *path)
     if (error)
         hs_format(refusal, sizeof refusal, "the file cannot be read: %s", hs_errno_text(error));
     else
-        hs_format(refusal, sizeof refusal,
-                  "the file cannot be read: it is %s, not a regular file", hs_file_type_name(mode));
+        hs_format(refusal, sizeof refusal, "the file cannot be read: it is %s, not a regular file",
+                  hs_file_type_name(mode));
     return -1;
 }
 
@@ -86,18 +86,13 @@ int hs_suppression_match(const struct hs_stack *stack)
             continue;
         for (size_t k = 0; k < pattern_count; k++)
             if (hs_pattern_matches(patterns[k], f.function) ||
-                hs_pattern_matches(patterns[k], f.file) || hs_pattern_matches(patterns[k], f.module))
+                hs_pattern_matches(patterns[k], f.file) ||
+                hs_pattern_matches(patterns[k], f.module))
                 return (int)k;
     }
     return -1;
 }
 
-size_t hs_suppression_count(void)
-{
-    return pattern_count;
-}
+size_t hs_suppression_count(void) { return pattern_count; }
 
-const char *hs_suppression_pattern(int index)
-{
-    return patterns[index];
-}
+const char *hs_suppression_pattern(int index) { return patterns[index]; }

@@ -19,7 +19,7 @@
 _Static_assert(MIN_SHIFT < CHUNK_SHIFT, "a chunk holds blocks of every pooled size");
 
 static hs_lock lock = HS_LOCK_INIT;
-static void *free_lists[CHUNK_SHIFT];   /* by log2 of the size */
+static void *free_lists[CHUNK_SHIFT]; /* by log2 of the size */
 static char *cursor, *chunk_end;
 static bool chunked_before;
 
@@ -108,12 +108,6 @@ void hs_bulk_free(void *p, size_t len)
     hs_lock_release(&lock);
 }
 
-void hs_bulk_fork_prepare(void)
-{
-    hs_lock_acquire(&lock);
-}
+void hs_bulk_fork_prepare(void) { hs_lock_acquire(&lock); }
 
-void hs_bulk_fork_release(void)
-{
-    hs_lock_release(&lock);
-}
+void hs_bulk_fork_release(void) { hs_lock_release(&lock); }

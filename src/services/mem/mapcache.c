@@ -90,12 +90,6 @@ void hs_mapcache_put(void *p, size_t len)
         hs_region_unmap(evicted[i].p, evicted[i].len);
 }
 
-void hs_mapcache_fork_prepare(void)
-{
-    hs_lock_acquire(&lock);
-}
+void hs_mapcache_fork_prepare(void) { hs_lock_acquire(&lock); }
 
-void hs_mapcache_fork_release(void)
-{
-    hs_lock_release(&lock);
-}
+void hs_mapcache_fork_release(void) { hs_lock_release(&lock); }

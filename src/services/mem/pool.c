@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "services/mem/bulk.h"
 #include "services/core/check.h"
+#include "services/mem/bulk.h"
 
 #define CHUNK_SIZE ((size_t)1 << 20)
 #define STACK_MIN 512

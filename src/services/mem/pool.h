@@ -17,12 +17,12 @@
 struct hs_free_stack {
     void **blocks;
     size_t count, capacity;
-    size_t carved;        /* blocks of the class ever cut from chunks */
+    size_t carved; /* blocks of the class ever cut from chunks */
 };
 
 struct hs_pool {
     struct hs_free_stack free[HS_CLASS_COUNT];
-    char *chunk_next;     /* bump region of the current chunk */
+    char *chunk_next; /* bump region of the current chunk */
     char *chunk_end;
 };
 

@@ -95,12 +95,6 @@ void hs_region_for_each(hs_region_visitor *visit, void *ctx)
     hs_lock_release(&lock);
 }
 
-void hs_region_fork_prepare(void)
-{
-    hs_lock_acquire(&lock);
-}
+void hs_region_fork_prepare(void) { hs_lock_acquire(&lock); }
 
-void hs_region_fork_release(void)
-{
-    hs_lock_release(&lock);
-}
+void hs_region_fork_release(void) { hs_lock_release(&lock); }

@@ -53,10 +53,7 @@ static inline struct hs_shard *hs_shard_lock(struct hs_shards *s, uintptr_t key)
     return shard;
 }
 
-static inline void hs_shard_unlock(struct hs_shard *shard)
-{
-    hs_lock_release(&shard->lock);
-}
+static inline void hs_shard_unlock(struct hs_shard *shard) { hs_lock_release(&shard->lock); }
 
 /* Every shard's lock, taken in order (to hold the tables still, or across
  * fork()), released, or made free again in the child after fork(). */

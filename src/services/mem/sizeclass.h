@@ -20,7 +20,7 @@ static inline unsigned hs_size_class(size_t size)
 {
     if (size <= 128)
         return (unsigned)((size + 15) / 16) - (size != 0);
-    unsigned top = 63u - (unsigned)__builtin_clzll(size - 1); /* >= 7 */
+    unsigned top = 63u - (unsigned)__builtin_clzll(size - 1);  /* >= 7 */
     unsigned step_index = (unsigned)((size - 1) >> (top - 3)); /* 8..15 */
     return 8 + (top - 7) * 8 + (step_index - 8);
 }

@@ -49,7 +49,8 @@ static bool grow(struct hs_table *t)
     char *slots = hs_bulk_alloc(capacity * t->entry_size);
     if (!slots)
         return false;
-    struct hs_table bigger = {slots, t->entry_size, capacity, (unsigned)__builtin_ctzll(capacity), 0};
+    struct hs_table bigger = {slots, t->entry_size, capacity, (unsigned)__builtin_ctzll(capacity),
+                              0};
     for (size_t i = 0; i < t->capacity; i++) {
         uintptr_t *k = slot_key(t, i);
         if (*k)

@@ -12,12 +12,15 @@
 struct hs_table {
     char *slots;
     size_t entry_size;
-    size_t capacity;  /* a power of two, or 0 before the first insert */
+    size_t capacity; /* a power of two, or 0 before the first insert */
     unsigned capacity_bits;
     size_t count;
 };
 
-#define HS_TABLE_INIT(type) {NULL, sizeof(type), 0, 0, 0}
+#define HS_TABLE_INIT(type) \
+    { \
+        NULL, sizeof(type), 0, 0, 0 \
+    }
 
 void *hs_table_find(const struct hs_table *t, uintptr_t key);
 /* Asks the processor to fetch the slot where a search for key starts, so

@@ -5,9 +5,9 @@
 
 #include <sys/types.h>
 
+#include "services/leaks/scan.h"
 #include "services/report/errors.h"
 #include "services/report/report.h"
-#include "services/leaks/scan.h"
 #include "services/report/writer.h"
 #include "wrappers/facts.h"
 
@@ -20,22 +20,22 @@ struct hs_leak_group {
     enum hs_leak_kind kind;
     const struct hs_stack *stack;
     size_t bytes, blocks;
-    int suppression;       /* index of the matching pattern, or -1 */
+    int suppression; /* index of the matching pattern, or -1 */
 };
 
 struct hs_report_data {
     const char *backend;
     pid_t pid;
-    bool at_exit;                      /* else a leak check the program asked for */
-    const char *ended_by;              /* "signal SIGSEGV"...; NULL: exit, or a leak check */
+    bool at_exit;         /* else a leak check the program asked for */
+    const char *ended_by; /* "signal SIGSEGV"...; NULL: exit, or a leak check */
     size_t live_blocks, live_bytes;
-    bool classified;                   /* by the reachability scan */
-    size_t threads_running;            /* threads the scan could not stop */
+    bool classified;                      /* by the reachability scan */
+    size_t threads_running;               /* threads the scan could not stop */
     struct hs_tally kinds[HS_LEAK_KINDS]; /* all zero unless classified */
-    struct hs_tally suppressed;        /* left out of kinds and groups */
-    struct hs_leak_group *groups;      /* by kind, then most bytes first */
+    struct hs_tally suppressed;           /* left out of kinds and groups */
+    struct hs_leak_group *groups;         /* by kind, then most bytes first */
     size_t group_count;
-    bool any_stack;                    /* some block has a stack */
+    bool any_stack;                            /* some block has a stack */
     struct hs_block largest[HS_LARGEST_SHOWN]; /* biggest first */
     size_t largest_count;
     struct hs_backend_facts facts;

@@ -28,14 +28,14 @@ enum hs_error_kind {
 
 struct hs_error {
     enum hs_error_kind kind;
-    uintptr_t address;      /* the pointer passed, or the faulting address */
-    const char *call;       /* what the program called: "free", "realloc"... */
-    uintptr_t pc;           /* the faulting instruction, or 0 */
-    const struct hs_stack *stack;   /* the bad call's stack, or NULL */
-    uint32_t thread;        /* the thread that made the bad call, 0 unknown */
-    bool has_block;         /* block describes the block involved */
+    uintptr_t address;            /* the pointer passed, or the faulting address */
+    const char *call;             /* what the program called: "free", "realloc"... */
+    uintptr_t pc;                 /* the faulting instruction, or 0 */
+    const struct hs_stack *stack; /* the bad call's stack, or NULL */
+    uint32_t thread;              /* the thread that made the bad call, 0 unknown */
+    bool has_block;               /* block describes the block involved */
     bool block_freed;
-    struct hs_block block;  /* its stack is the allocation stack */
+    struct hs_block block; /* its stack is the allocation stack */
     const struct hs_stack *free_stack;
     uint32_t free_thread;
     enum hs_alloc_kind released_as; /* mismatched-free: how it was released */

@@ -96,10 +96,7 @@ static void walk(struct hs_writer *w, const char *s, bool (*plain)(uint32_t cp),
     hs_writer_put(w, (const char *)run, (size_t)(p - run));
 }
 
-static bool text_plain(uint32_t cp)
-{
-    return cp != '\\' && !controls(cp);
-}
+static bool text_plain(uint32_t cp) { return cp != '\\' && !controls(cp); }
 
 static void text_escape(struct hs_writer *w, const unsigned char *at, unsigned len, bool valid,
                         uint32_t cp)
@@ -115,15 +112,9 @@ static void text_escape(struct hs_writer *w, const unsigned char *at, unsigned l
     }
 }
 
-void hs_text_string(struct hs_writer *w, const char *s)
-{
-    walk(w, s, text_plain, text_escape);
-}
+void hs_text_string(struct hs_writer *w, const char *s) { walk(w, s, text_plain, text_escape); }
 
-static bool json_plain(uint32_t cp)
-{
-    return cp != '"' && cp != '\\' && !controls(cp);
-}
+static bool json_plain(uint32_t cp) { return cp != '"' && cp != '\\' && !controls(cp); }
 
 static void json_escape(struct hs_writer *w, const unsigned char *at, unsigned len, bool valid,
                         uint32_t cp)

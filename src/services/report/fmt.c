@@ -7,10 +7,7 @@
 
 static bool addresses_hidden;
 
-void hs_fmt_hide_addresses(void)
-{
-    addresses_hidden = true;
-}
+void hs_fmt_hide_addresses(void) { addresses_hidden = true; }
 
 struct out {
     char *buf;
@@ -100,15 +97,16 @@ size_t hs_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
         switch (*f) {
         case 'd':
         case 'i': {
-            int64_t v = longness == 0 ? va_arg(ap, int)
-                        : longness == 1 ? va_arg(ap, long) : va_arg(ap, long long);
+            int64_t v = longness == 0   ? va_arg(ap, int)
+                        : longness == 1 ? va_arg(ap, long)
+                                        : va_arg(ap, long long);
             uint64_t magnitude = v < 0 ? -(uint64_t)v : (uint64_t)v;
             put_number(&o, &sp, magnitude, 10, v < 0);
             break;
         }
         case 'u':
         case 'x': {
-            uint64_t v = longness == 0 ? va_arg(ap, unsigned)
+            uint64_t v = longness == 0   ? va_arg(ap, unsigned)
                          : longness == 1 ? va_arg(ap, unsigned long)
                                          : va_arg(ap, unsigned long long);
             put_number(&o, &sp, v, *f == 'x' ? 16 : 10, false);
@@ -137,9 +135,7 @@ size_t hs_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
             put_padded(&o, &sp, &c, 1);
             break;
         }
-        case '%':
-            put(&o, '%');
-            break;
+        case '%': put(&o, '%'); break;
         default: /* unknown conversion: print it as written */
             put(&o, '%');
             if (!*f)

@@ -15,10 +15,8 @@
 /* Formats into buf (always NUL-terminated when cap > 0); returns the length
  * written, cut to cap - 1. */
 size_t hs_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
-size_t hs_format(char *buf, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void hs_printf(struct hs_writer *w, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+size_t hs_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void hs_printf(struct hs_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* From now on, for the rest of the process, %p prints "[hidden]": in secure
  * execution no output may show where anything lies (config.h). Called once,

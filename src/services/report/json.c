@@ -6,12 +6,12 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "services/unwind/depot.h"
-#include "services/report/escape.h"
-#include "services/report/fmt.h"
 #include "heapshim.h"
 #include "services/report/data.h"
+#include "services/report/escape.h"
+#include "services/report/fmt.h"
 #include "services/symbols/symbolize.h"
+#include "services/unwind/depot.h"
 
 static void json_frame(struct hs_writer *w, uintptr_t pc, bool return_address)
 {
@@ -46,8 +46,9 @@ void hs_json_stack(struct hs_writer *w, const struct hs_stack *stack)
 
 static void json_error(struct hs_writer *w, const struct hs_error *e)
 {
-    hs_printf(w, "    {\"kind\": \"%s\", \"address\": \"%p\", \"call\": ",
-              hs_error_kind_name(e->kind), (void *)e->address);
+    hs_printf(w,
+              "    {\"kind\": \"%s\", \"address\": \"%p\", \"call\": ", hs_error_kind_name(e->kind),
+              (void *)e->address);
     hs_json_string(w, e->call);
     hs_writer_puts(w, ", \"stack\": ");
     if (e->pc) {
@@ -59,9 +60,11 @@ static void json_error(struct hs_writer *w, const struct hs_error *e)
     }
     hs_writer_puts(w, ", \"block\": ");
     if (e->has_block) {
-        hs_printf(w, "{\"address\": \"%p\", \"bytes\": %zu, \"kind\": \"%s\", \"freed\": %s, "
-                  "\"alloc_stack\": ", (void *)e->block.address, e->block.size,
-                  hs_alloc_kind_name(e->block.kind), e->block_freed ? "true" : "false");
+        hs_printf(w,
+                  "{\"address\": \"%p\", \"bytes\": %zu, \"kind\": \"%s\", \"freed\": %s, "
+                  "\"alloc_stack\": ",
+                  (void *)e->block.address, e->block.size, hs_alloc_kind_name(e->block.kind),
+                  e->block_freed ? "true" : "false");
         hs_json_stack(w, e->block.stack);
         hs_writer_puts(w, ", \"free_stack\": ");
         hs_json_stack(w, e->block_freed ? e->free_stack : NULL);
@@ -76,11 +79,17 @@ static void json_error(struct hs_writer *w, const struct hs_error *e)
 }
 
 static const char *const summary_keys[HS_LEAK_KINDS] = {
-    "definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable",
+    "definitely_lost",
+    "indirectly_lost",
+    "possibly_lost",
+    "still_reachable",
 };
 
 static const char *const group_kinds[HS_LEAK_KINDS] = {
-    "definite", "indirect", "possible", "reachable",
+    "definite",
+    "indirect",
+    "possible",
+    "reachable",
 };
 
 static void json_leaks(struct hs_writer *w, const struct hs_report_data *d)
@@ -100,9 +109,10 @@ static void json_leaks(struct hs_writer *w, const struct hs_report_data *d)
 
 void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d)
 {
-    hs_printf(w, "{\n  \"tool\": \"heapshim\",\n  \"version\": \"%s\",\n  \"pid\": %d,\n"
-              "  \"backend\": \"%s\",\n  \"summary\": {\n", HEAPSHIM_VERSION, (int)d->pid,
-              d->backend);
+    hs_printf(w,
+              "{\n  \"tool\": \"heapshim\",\n  \"version\": \"%s\",\n  \"pid\": %d,\n"
+              "  \"backend\": \"%s\",\n  \"summary\": {\n",
+              HEAPSHIM_VERSION, (int)d->pid, d->backend);
     for (int k = 0; k < HS_LEAK_KINDS; k++)
         hs_printf(w, "    \"%s\": {\"bytes\": %zu, \"blocks\": %zu}%s\n", summary_keys[k],
                   d->kinds[k].bytes, d->kinds[k].blocks, k + 1 < HS_LEAK_KINDS ? "," : "");
@@ -129,18 +139,23 @@ void hs_emit_json(struct hs_writer *w, const struct hs_report_data *d)
         hs_writer_puts(w, "null");
     } else if (d->classified) {
         char note[256];
-        hs_format(note, sizeof note, "guarding stopped for %zu blocks to stay within "
-                  "vm.max_map_count (%zu)", d->facts.unguarded_blocks, d->facts.map_count_limit);
+        hs_format(note, sizeof note,
+                  "guarding stopped for %zu blocks to stay within "
+                  "vm.max_map_count (%zu)",
+                  d->facts.unguarded_blocks, d->facts.map_count_limit);
         hs_json_string(w, note);
     } else {
         char note[512];
-        size_t n = hs_format(note, sizeof note, "reachability could not be classified (the "
+        size_t n = hs_format(note, sizeof note,
+                             "reachability could not be classified (the "
                              "roots could not be read): the %zu blocks in use at exit are counted "
-                             "under \"live\" and none is called lost", d->live_blocks);
+                             "under \"live\" and none is called lost",
+                             d->live_blocks);
         if (d->facts.unguarded_blocks)
-            hs_format(note + n, sizeof note - n, "; guarding stopped for %zu blocks to stay "
-                      "within vm.max_map_count (%zu)", d->facts.unguarded_blocks,
-                      d->facts.map_count_limit);
+            hs_format(note + n, sizeof note - n,
+                      "; guarding stopped for %zu blocks to stay "
+                      "within vm.max_map_count (%zu)",
+                      d->facts.unguarded_blocks, d->facts.map_count_limit);
         hs_json_string(w, note);
     }
     hs_writer_puts(w, ",\n  \"ended_by\": ");

@@ -85,14 +85,14 @@ static const char *refusal(const struct stat *file, const struct stat *dir)
 {
     switch (file->st_mode & S_IFMT) {
     case S_IFREG:
-    case S_IFCHR:
-        break;
+    case S_IFCHR: break;
     case S_IFLNK: return "a symbolic link, which heapshim does not follow";
     case S_IFIFO: return "a FIFO, not a regular file or a character device";
     case S_IFSOCK: return "a socket, not a regular file or a character device";
     case S_IFDIR: return "a directory, not a regular file or a character device";
-    default: return "a block device or other special file, not a regular file or a "
-                    "character device";
+    default:
+        return "a block device or other special file, not a regular file or a "
+               "character device";
     }
     if (planted(file, dir))
         return "a file of another user in a sticky directory that others can write to (the "
@@ -122,8 +122,8 @@ static int open_existing(int dirfd, const char *base, const struct stat *dir, co
         errno = EPERM;
         return -1;
     }
-    int fd = openat(dirfd, base, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK |
-                    O_CLOEXEC);
+    int fd =
+        openat(dirfd, base, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         *why = hs_errno_text(errno);
         return -1;
@@ -166,8 +166,9 @@ static int open_in_directory(char *path, bool create, const char **why)
     /* A file removed or created between two steps: look again, a few times. */
     for (int attempt = 0; attempt < 4 && fd < 0; attempt++) {
         if (create) {
-            fd = openat(dirfd, base, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW |
-                        O_NOCTTY | O_CLOEXEC, 0644);
+            fd = openat(dirfd, base,
+                        O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
+                        0644);
             if (fd >= 0 || errno != EEXIST) {
                 if (fd < 0)
                     *why = hs_errno_text(errno);

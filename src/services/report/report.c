@@ -19,12 +19,12 @@
 #include <string.h>
 
 #include "config.h"
-#include "services/report/fmt.h"
 #include "services/core/lock.h"
 #include "services/core/os.h"
+#include "services/core/thread.h"
 #include "services/report/data.h"
 #include "services/report/errors.h"
-#include "services/core/thread.h"
+#include "services/report/fmt.h"
 #include "services/report/wrappers.h"
 #include "services/report/writer.h"
 
@@ -53,10 +53,7 @@ static bool abort_started;
  * interrupted the report must not wait for it. */
 static __thread bool writing_report __attribute__((tls_model("initial-exec")));
 
-void hs_report_init(const struct hs_backend *backend)
-{
-    report_backend = backend;
-}
+void hs_report_init(const struct hs_backend *backend) { report_backend = backend; }
 
 void hs_report_set_wrappers(void (*gather)(struct hs_wrapper_facts *out))
 {
@@ -66,10 +63,7 @@ void hs_report_set_wrappers(void (*gather)(struct hs_wrapper_facts *out))
 /* A report file is appended to, never truncated, and locked while one
  * process writes (writer.h): the processes of a program that forks or runs
  * others without "%p" in the name all keep their reports, each whole. */
-static void open_destination(struct hs_writer *w)
-{
-    hs_writer_open(w, hs_config.report);
-}
+static void open_destination(struct hs_writer *w) { hs_writer_open(w, hs_config.report); }
 
 /* Text the program asks for: to the destination in text; under JSON to
  * stderr, since a process's one JSON object is its exit report. */
@@ -105,8 +99,8 @@ static void gather(struct hs_report_data *d, uintptr_t stack_boundary, bool at_e
     if (gather_wrappers && heap_usable && !heap_not_examined)
         gather_wrappers(&d->wrappers);
     d->injections = kept_injections;
-    d->injection_count = injection_count < HS_INJECTIONS_KEPT ? injection_count
-                                                               : HS_INJECTIONS_KEPT;
+    d->injection_count =
+        injection_count < HS_INJECTIONS_KEPT ? injection_count : HS_INJECTIONS_KEPT;
     d->injections_dropped = injection_count - d->injection_count;
 }
 
@@ -123,7 +117,8 @@ static void emit_text_leaks(struct hs_writer *w, const struct hs_report_data *d)
 {
     hs_emit_text_leak_report(w, d);
     if (d->classified && d->threads_running)
-        hs_printf(w, "heapshim: note: %zu other thread%s kept running during the leak scan "
+        hs_printf(w,
+                  "heapshim: note: %zu other thread%s kept running during the leak scan "
                   "(blocking SIGURG, held by a debugger, or slow to stop): %s registers were not "
                   "read\n",
                   d->threads_running, d->threads_running == 1 ? "" : "s",
@@ -229,8 +224,8 @@ static bool take_report_lock_bounded(void)
     return true;
 }
 
-void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault,
-                            bool heap_usable, uintptr_t stack_boundary)
+void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault, bool heap_usable,
+                            uintptr_t stack_boundary)
 {
     bool locked = !writing_report && take_report_lock_bounded();
     if (fault)
@@ -278,15 +273,9 @@ void hs_report_reentry(const struct hs_error *e)
     }
 }
 
-void hs_report_fork_prepare(void)
-{
-    hs_lock_acquire(&report_lock);
-}
+void hs_report_fork_prepare(void) { hs_lock_acquire(&report_lock); }
 
-void hs_report_fork_release(void)
-{
-    hs_lock_release(&report_lock);
-}
+void hs_report_fork_release(void) { hs_lock_release(&report_lock); }
 
 /* Interrupted: the heap is skipped as for a reentrant call (the same
  * "not examined" report), and the lock is waited for a bounded time, since

@@ -26,8 +26,8 @@ void hs_report_init(const struct hs_backend *backend);
  * without bound; writes no second exit report (in JSON the object an
  * aborting heap error wrote is the one). stack_boundary: as for
  * hs_report_exit. */
-void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault,
-                            bool heap_usable, uintptr_t stack_boundary);
+void hs_report_fatal_signal(const char *ended_by, const struct hs_error *fault, bool heap_usable,
+                            uintptr_t stack_boundary);
 
 /* fork(): the report's lock is taken before and released after, in the
  * parent and the child alike. */
@@ -40,9 +40,9 @@ struct hs_tally {
 
 /* What a leak check found. */
 struct hs_leak_counts {
-    bool classified;                       /* else only live is set */
+    bool classified; /* else only live is set */
     struct hs_tally live;
-    struct hs_tally kinds[HS_LEAK_KINDS];  /* less what was suppressed */
+    struct hs_tally kinds[HS_LEAK_KINDS]; /* less what was suppressed */
     struct hs_tally suppressed;
 };
 

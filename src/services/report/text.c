@@ -2,13 +2,13 @@
  * stack frame under such a line. */
 #include <stddef.h>
 
-#include "services/unwind/depot.h"
-#include "services/report/escape.h"
 #include "config.h"
-#include "services/report/fmt.h"
-#include "services/report/data.h"
 #include "services/leaks/suppress.h"
+#include "services/report/data.h"
+#include "services/report/escape.h"
+#include "services/report/fmt.h"
 #include "services/symbols/symbolize.h"
+#include "services/unwind/depot.h"
 
 static const char *const error_kind_names[] = {
     [HS_ERR_DOUBLE_FREE] = "double-free",
@@ -25,10 +25,7 @@ static const char *const error_kind_names[] = {
 _Static_assert(sizeof error_kind_names / sizeof *error_kind_names == HS_ERR_REENTRANT_CALL + 1,
                "every error kind has a name");
 
-const char *hs_error_kind_name(enum hs_error_kind kind)
-{
-    return error_kind_names[kind];
-}
+const char *hs_error_kind_name(enum hs_error_kind kind) { return error_kind_names[kind]; }
 
 const char *hs_alloc_kind_name(enum hs_alloc_kind kind)
 {
@@ -78,8 +75,10 @@ void hs_emit_text_stack(struct hs_writer *w, const struct hs_stack *stack)
 
 static void fault_line(struct hs_writer *w, const struct hs_error *e, const char *where)
 {
-    hs_printf(w, "heapshim: ERROR: %s: SIGSEGV on address %p, %zu byte(s) %s %s%zu-byte block "
-              "at %p\n", hs_error_kind_name(e->kind), (void *)e->address, e->distance, where,
+    hs_printf(w,
+              "heapshim: ERROR: %s: SIGSEGV on address %p, %zu byte(s) %s %s%zu-byte block "
+              "at %p\n",
+              hs_error_kind_name(e->kind), (void *)e->address, e->distance, where,
               e->block_freed ? "freed " : "", e->block.size, (void *)e->block.address);
 }
 
@@ -93,29 +92,34 @@ static void headline(struct hs_writer *w, const struct hs_error *e)
         if (fault)
             fault_line(w, e, "past the end of the");
         else if (!e->has_block)
-            hs_printf(w, "heapshim: ERROR: %s: the free block at %p was overwritten, its free-list "
-                      "link forged (found by %s)\n", kind, (void *)e->address, e->call);
+            hs_printf(w,
+                      "heapshim: ERROR: %s: the free block at %p was overwritten, its free-list "
+                      "link forged (found by %s)\n",
+                      kind, (void *)e->address, e->call);
         else
-            hs_printf(w, "heapshim: ERROR: %s: %zu byte(s) past the end of the %zu-byte block at "
-                      "%p were written (found by %s)\n", kind, e->distance, b->size,
-                      (void *)b->address, e->call);
+            hs_printf(w,
+                      "heapshim: ERROR: %s: %zu byte(s) past the end of the %zu-byte block at "
+                      "%p were written (found by %s)\n",
+                      kind, e->distance, b->size, (void *)b->address, e->call);
         return;
     case HS_ERR_UNDERFLOW:
         if (fault)
             fault_line(w, e, "before the start of the");
         else
-            hs_printf(w, "heapshim: ERROR: %s: %zu byte(s) before the start of the %zu-byte block "
-                      "at %p were written (found by %s)\n", kind, e->distance, b->size,
-                      (void *)b->address, e->call);
+            hs_printf(w,
+                      "heapshim: ERROR: %s: %zu byte(s) before the start of the %zu-byte block "
+                      "at %p were written (found by %s)\n",
+                      kind, e->distance, b->size, (void *)b->address, e->call);
         return;
     case HS_ERR_USE_AFTER_FREE:
         if (fault)
             fault_line(w, e, "into the");
         else
-            hs_printf(w, "heapshim: ERROR: %s: %zu byte(s) of the freed %zu-byte block at %p were "
+            hs_printf(w,
+                      "heapshim: ERROR: %s: %zu byte(s) of the freed %zu-byte block at %p were "
                       "written after it was freed, at some time between its free and the %s "
-                      "that found them (first stack below)\n", kind, e->distance, b->size,
-                      (void *)b->address, e->call);
+                      "that found them (first stack below)\n",
+                      kind, e->distance, b->size, (void *)b->address, e->call);
         return;
     case HS_ERR_MISMATCHED_FREE:
         hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a block allocated by %s\n", kind, e->call,
@@ -130,23 +134,27 @@ static void headline(struct hs_writer *w, const struct hs_error *e)
         if (e->address)
             hs_printf(w, "(%p)", (void *)e->address);
         hs_printf(w, " called from a signal handler while this thread was inside heapshim%s\n",
-                  hs_config.on_error == HS_ON_ERROR_ABORT ? ""
-                  : "; refused, the heap left as it was (an allocation returns NULL with "
-                    "ENOMEM, a free keeps its block)");
+                  hs_config.on_error == HS_ON_ERROR_ABORT
+                      ? ""
+                      : "; refused, the heap left as it was (an allocation returns NULL with "
+                        "ENOMEM, a free keeps its block)");
         hs_printf(w, "heapshim:   the stack shows the handler, then the call it interrupted:\n");
         return;
     default:
         if (e->has_block && e->address != b->address)
-            hs_printf(w, "heapshim: ERROR: %s: %s(%p) points %zu byte(s) into the %s%zu-byte "
-                      "block at %p, not at its start\n", kind, e->call, (void *)e->address,
-                      (size_t)(e->address - b->address), e->block_freed ? "freed " : "",
-                      b->size, (void *)b->address);
+            hs_printf(w,
+                      "heapshim: ERROR: %s: %s(%p) points %zu byte(s) into the %s%zu-byte "
+                      "block at %p, not at its start\n",
+                      kind, e->call, (void *)e->address, (size_t)(e->address - b->address),
+                      e->block_freed ? "freed " : "", b->size, (void *)b->address);
         else if (e->has_block)
-            hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a %zu-byte block that was already "
-                      "freed\n", kind, e->call, (void *)e->address, b->size);
+            hs_printf(w,
+                      "heapshim: ERROR: %s: %s(%p) of a %zu-byte block that was already "
+                      "freed\n",
+                      kind, e->call, (void *)e->address, b->size);
         else
-            hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a pointer heapshim never returned\n",
-                      kind, e->call, (void *)e->address);
+            hs_printf(w, "heapshim: ERROR: %s: %s(%p) of a pointer heapshim never returned\n", kind,
+                      e->call, (void *)e->address);
         return;
     }
 }
@@ -197,8 +205,10 @@ void hs_emit_text_place(struct hs_writer *w, uintptr_t addr, const struct hs_pla
     const struct hs_block *b = &place->block;
     bool freed = place->relation == HS_IN_FREED;
     static const char *const where[] = {
-        [HS_INSIDE] = "into", [HS_PAST_END] = "past the end of",
-        [HS_BEFORE_START] = "before the start of", [HS_IN_FREED] = "into",
+        [HS_INSIDE] = "into",
+        [HS_PAST_END] = "past the end of",
+        [HS_BEFORE_START] = "before the start of",
+        [HS_IN_FREED] = "into",
     };
     hs_printf(w, "heapshim: %p is ", (void *)addr);
     if (addr == b->address)
@@ -211,7 +221,10 @@ void hs_emit_text_place(struct hs_writer *w, uintptr_t addr, const struct hs_pla
 }
 
 static const char *const leak_kind_labels[HS_LEAK_KINDS] = {
-    "definitely lost", "indirectly lost", "possibly lost", "still reachable",
+    "definitely lost",
+    "indirectly lost",
+    "possibly lost",
+    "still reachable",
 };
 
 static bool listed(const struct hs_leak_group *g)
@@ -235,7 +248,8 @@ static void text_suppressions(struct hs_writer *w, const struct hs_report_data *
 {
     if (!d->suppressed.blocks)
         return;
-    hs_printf(w, "heapshim: suppressions used:\nheapshim:   %8s %12s  pattern\n", "blocks", "bytes");
+    hs_printf(w, "heapshim: suppressions used:\nheapshim:   %8s %12s  pattern\n", "blocks",
+              "bytes");
     for (size_t k = 0; k < hs_suppression_count(); k++) {
         struct hs_tally t = {0, 0};
         for (size_t i = 0; i < d->group_count; i++)
@@ -259,7 +273,7 @@ void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *
         hs_printf(w, "heapshim: process ended by %s\n", d->ended_by);
     if (hs_config.secure)
         hs_printf(w, "heapshim: secure execution (setuid, setgid or capabilities): HEAPSHIM_* "
-                  "variables are ignored and addresses are hidden\n");
+                     "variables are ignored and addresses are hidden\n");
     if (d->facts.note)
         hs_printf(w, "heapshim: note: %s\n", d->facts.note);
     else
@@ -277,7 +291,7 @@ void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *
         text_suppressions(w, d);
     } else if (d->live_blocks) {
         hs_printf(w, "heapshim: reachability not classified (the roots could not be read): no "
-                  "block is called lost\n");
+                     "block is called lost\n");
     }
     if (d->largest_count && !d->any_stack) {
         hs_printf(w, "heapshim: largest blocks in use (the %s backend records no stacks):\n",
@@ -287,10 +301,11 @@ void hs_emit_text_leak_report(struct hs_writer *w, const struct hs_report_data *
                       (void *)d->largest[i].address, hs_alloc_kind_name(d->largest[i].kind));
     }
     if (d->facts.unguarded_blocks)
-        hs_printf(w, "heapshim: guarding stopped for %'zu blocks: guarding them too would have "
+        hs_printf(w,
+                  "heapshim: guarding stopped for %'zu blocks: guarding them too would have "
                   "used more of the kernel's vm.max_map_count (%zu) than is safe; they were "
-                  "served from packed pages without a guard\n", d->facts.unguarded_blocks,
-                  d->facts.map_count_limit);
+                  "served from packed pages without a guard\n",
+                  d->facts.unguarded_blocks, d->facts.map_count_limit);
     if (d->error_count + d->errors_dropped)
         hs_printf(w, "heapshim: heap errors: %zu (reported above)\n",
                   d->error_count + d->errors_dropped);

@@ -1,42 +1,31 @@
 /* The wrappers' parts of the report, in text and in JSON: the statistics,
  * the limit, and the failures injected. */
-#include "services/report/fmt.h"
 #include "services/report/data.h"
+#include "services/report/fmt.h"
 
 static const char *const call_names[HS_CALLS] = {
-    [HS_CALL_MALLOC] = "malloc",
-    [HS_CALL_CALLOC] = "calloc",
-    [HS_CALL_REALLOC] = "realloc",
-    [HS_CALL_ALIGNED] = "aligned",
-    [HS_CALL_NEW] = "new",
-    [HS_CALL_NEW_ARRAY] = "new[]",
-    [HS_CALL_FREE] = "free",
-    [HS_CALL_DELETE] = "delete",
-    [HS_CALL_DELETE_ARRAY] = "delete[]",
+    [HS_CALL_MALLOC] = "malloc",   [HS_CALL_CALLOC] = "calloc", [HS_CALL_REALLOC] = "realloc",
+    [HS_CALL_ALIGNED] = "aligned", [HS_CALL_NEW] = "new",       [HS_CALL_NEW_ARRAY] = "new[]",
+    [HS_CALL_FREE] = "free",       [HS_CALL_DELETE] = "delete", [HS_CALL_DELETE_ARRAY] = "delete[]",
 };
 
-const char *hs_call_name(enum hs_call call)
-{
-    return call_names[call];
-}
+const char *hs_call_name(enum hs_call call) { return call_names[call]; }
 
 /* The range of request sizes bucket k holds (wrappers/facts.h). */
-static size_t bucket_low(unsigned k)
-{
-    return k ? (size_t)1 << (k - 1) : 0;
-}
+static size_t bucket_low(unsigned k) { return k ? (size_t)1 << (k - 1) : 0; }
 
-static size_t bucket_high(unsigned k)
-{
-    return k ? ((size_t)1 << k) - 1 : 0;
-}
+static size_t bucket_high(unsigned k) { return k ? ((size_t)1 << k) - 1 : 0; }
 
 static const char *const order_texts[HS_SITE_ORDERS] = {
-    "bytes allocated", "peak bytes in use", "calls",
+    "bytes allocated",
+    "peak bytes in use",
+    "calls",
 };
 
 static const char *const order_keys[HS_SITE_ORDERS] = {
-    "by_bytes", "by_peak", "by_calls",
+    "by_bytes",
+    "by_peak",
+    "by_calls",
 };
 
 /* ---- text ---- */
@@ -89,8 +78,10 @@ static void text_stats(struct hs_writer *w, const struct hs_stats_facts *s)
     }
     hs_printf(w, "heapshim:   realloc moved the block %'llu times\n",
               (unsigned long long)c->realloc_moved);
-    hs_printf(w, "heapshim:   bytes requested: %'llu; peak in use: %'zu bytes; peak blocks in "
-              "use: %'zu\n", (unsigned long long)c->bytes_requested, s->peak_bytes, s->peak_blocks);
+    hs_printf(w,
+              "heapshim:   bytes requested: %'llu; peak in use: %'zu bytes; peak blocks in "
+              "use: %'zu\n",
+              (unsigned long long)c->bytes_requested, s->peak_bytes, s->peak_blocks);
     hs_printf(w, "heapshim:   request sizes (bytes: calls):\n");
     for (unsigned k = 0; k < HS_SIZE_BUCKETS; k++)
         if (c->sizes[k])
@@ -100,9 +91,11 @@ static void text_stats(struct hs_writer *w, const struct hs_stats_facts *s)
         hs_printf(w, "heapshim:   top allocation sites by %s:\n", order_texts[order]);
         for (size_t i = 0; i < s->top_count[order]; i++) {
             const struct hs_site_facts *site = &s->top[order][i];
-            hs_printf(w, "heapshim:   %'llu bytes in %'llu calls, peak %'llu bytes in use, "
-                      "allocated from:\n", (unsigned long long)site->bytes,
-                      (unsigned long long)site->calls, (unsigned long long)site->peak_bytes);
+            hs_printf(w,
+                      "heapshim:   %'llu bytes in %'llu calls, peak %'llu bytes in use, "
+                      "allocated from:\n",
+                      (unsigned long long)site->bytes, (unsigned long long)site->calls,
+                      (unsigned long long)site->peak_bytes);
             hs_emit_text_stack(w, site->stack);
         }
     }
@@ -121,12 +114,12 @@ static void text_limit(struct hs_writer *w, const struct hs_limit_facts *l)
 
 static void text_fail(struct hs_writer *w, const struct hs_fail_facts *f)
 {
-    hs_printf(w, "heapshim: fault injection: %'llu of %'llu allocations made to fail (each "
-              "reported as it happened)", (unsigned long long)f->injected,
-              (unsigned long long)f->allocations);
+    hs_printf(w,
+              "heapshim: fault injection: %'llu of %'llu allocations made to fail (each "
+              "reported as it happened)",
+              (unsigned long long)f->injected, (unsigned long long)f->allocations);
     if (f->random)
-        hs_printf(w, "; HEAPSHIM_FAIL_SEED=%llu reproduces them",
-                  (unsigned long long)f->seed);
+        hs_printf(w, "; HEAPSHIM_FAIL_SEED=%llu reproduces them", (unsigned long long)f->seed);
     hs_writer_puts(w, "\n");
 }
 
@@ -162,8 +155,10 @@ static void json_sites(struct hs_writer *w, const struct hs_stats_facts *s)
         hs_printf(w, "%s\n      \"%s\": [", order ? "," : "", order_keys[order]);
         for (size_t i = 0; i < s->top_count[order]; i++) {
             const struct hs_site_facts *site = &s->top[order][i];
-            hs_printf(w, "%s\n        {\"bytes\": %llu, \"calls\": %llu, \"peak_bytes\": %llu, "
-                      "\"stack\": ", i ? "," : "", (unsigned long long)site->bytes,
+            hs_printf(w,
+                      "%s\n        {\"bytes\": %llu, \"calls\": %llu, \"peak_bytes\": %llu, "
+                      "\"stack\": ",
+                      i ? "," : "", (unsigned long long)site->bytes,
                       (unsigned long long)site->calls, (unsigned long long)site->peak_bytes);
             hs_json_stack(w, site->stack);
             hs_writer_puts(w, "}");
@@ -180,7 +175,8 @@ static void json_stats(struct hs_writer *w, const struct hs_stats_facts *s)
     json_calls(w, c->calls, HS_CALL_DELETE_ARRAY);
     hs_writer_puts(w, ",\n    \"failed\": ");
     json_calls(w, c->failed, HS_CALL_NEW_ARRAY);
-    hs_printf(w, ",\n    \"realloc_moved\": %llu,\n    \"bytes_requested\": %llu,\n"
+    hs_printf(w,
+              ",\n    \"realloc_moved\": %llu,\n    \"bytes_requested\": %llu,\n"
               "    \"peak\": {\"bytes\": %zu, \"blocks\": %zu},\n    \"sizes\": [",
               (unsigned long long)c->realloc_moved, (unsigned long long)c->bytes_requested,
               s->peak_bytes, s->peak_blocks);
@@ -199,12 +195,13 @@ static void json_stats(struct hs_writer *w, const struct hs_stats_facts *s)
 
 static void json_limit(struct hs_writer *w, const struct hs_limit_facts *l)
 {
-    hs_printf(w, "{\"bytes\": %zu, \"peak\": %zu, \"refused\": %llu, \"first_refused\": ",
-              l->limit, l->peak_bytes, (unsigned long long)l->refused);
+    hs_printf(w, "{\"bytes\": %zu, \"peak\": %zu, \"refused\": %llu, \"first_refused\": ", l->limit,
+              l->peak_bytes, (unsigned long long)l->refused);
     if (l->refused) {
-        hs_printf(w, "{\"call\": \"%s\", \"bytes\": %zu, \"in_use\": %zu, \"thread\": %u, "
-                  "\"stack\": ", hs_call_name(l->first_call), l->first_bytes, l->first_in_use,
-                  l->first_thread);
+        hs_printf(w,
+                  "{\"call\": \"%s\", \"bytes\": %zu, \"in_use\": %zu, \"thread\": %u, "
+                  "\"stack\": ",
+                  hs_call_name(l->first_call), l->first_bytes, l->first_in_use, l->first_thread);
         hs_json_stack(w, l->first_stack);
         hs_writer_puts(w, "}}");
     } else {
@@ -224,10 +221,11 @@ static void json_fail(struct hs_writer *w, const struct hs_fail_facts *f,
     hs_writer_puts(w, ",\n    \"failures\": [");
     for (size_t i = 0; i < d->injection_count; i++) {
         const struct hs_injection *injection = &d->injections[i];
-        hs_printf(w, "%s\n      {\"call\": \"%s\", \"bytes\": %zu, \"allocation\": %llu, "
-                  "\"thread\": %u, \"stack\": ", i ? "," : "", hs_call_name(injection->call),
-                  injection->bytes, (unsigned long long)injection->allocation,
-                  injection->thread);
+        hs_printf(w,
+                  "%s\n      {\"call\": \"%s\", \"bytes\": %zu, \"allocation\": %llu, "
+                  "\"thread\": %u, \"stack\": ",
+                  i ? "," : "", hs_call_name(injection->call), injection->bytes,
+                  (unsigned long long)injection->allocation, injection->thread);
         hs_json_stack(w, injection->stack);
         hs_writer_puts(w, "}");
     }

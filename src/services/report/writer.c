@@ -153,10 +153,7 @@ void hs_writer_put(struct hs_writer *w, const char *s, size_t len)
     }
 }
 
-void hs_writer_puts(struct hs_writer *w, const char *s)
-{
-    hs_writer_put(w, s, strlen(s));
-}
+void hs_writer_puts(struct hs_writer *w, const char *s) { hs_writer_put(w, s, strlen(s)); }
 
 void hs_writer_flush(struct hs_writer *w)
 {
@@ -211,7 +208,4 @@ void hs_kept_file_write(struct hs_kept_file *f, const void *buf, size_t len)
     errno = saved;
 }
 
-void hs_kept_file_close(struct hs_kept_file *f)
-{
-    f->open = false;
-}
+void hs_kept_file_close(struct hs_kept_file *f) { f->open = false; }

@@ -16,10 +16,10 @@
 #include "services/report/outfile.h"
 
 struct hs_writer {
-    int fd;               /* -1: nowhere (stderr closed since the start) */
+    int fd; /* -1: nowhere (stderr closed since the start) */
     bool owns_fd;
-    const char *dest;     /* the file named, NULL for stderr */
-    int error;            /* the errno of the first failed write, or 0 */
+    const char *dest; /* the file named, NULL for stderr */
+    int error;        /* the errno of the first failed write, or 0 */
     size_t len;
     char buf[4096];
 };

@@ -7,15 +7,15 @@
 
 #include <string.h>
 
-#include "services/symbols/reader.h"
 #include "services/mem/sort.h"
+#include "services/symbols/reader.h"
 
 #define PATH_MAX_JOINED 4096
 
 struct hs_line_unit {
-    const uint8_t *tables;              /* the directory and file tables */
-    const uint8_t *program, *end;       /* the opcodes, to the unit's end */
-    const uint8_t *standard_lengths;    /* operands of each standard opcode */
+    const uint8_t *tables;           /* the directory and file tables */
+    const uint8_t *program, *end;    /* the opcodes, to the unit's end */
+    const uint8_t *standard_lengths; /* operands of each standard opcode */
     unsigned version, offset_size;
     uint8_t min_inst_length, line_range, opcode_base;
     int8_t line_base;
@@ -103,13 +103,13 @@ static bool read_unit(struct hs_reader *all, struct hs_line_unit *u, bool *usabl
 
 /* What running a sequence finds out. */
 struct walk {
-    uint64_t target;        /* the address looked up; UINT64_MAX while indexing */
-    uint64_t first, last;   /* the addresses of its first and last rows */
-    uint64_t end;           /* where it ends */
-    bool rows, ordered;     /* some row made; addresses never went back */
-    bool found;             /* a row at or before target: */
-    uint64_t file;          /* its file and line (the last row of an */
-    uint32_t line;          /* address wins) */
+    uint64_t target;      /* the address looked up; UINT64_MAX while indexing */
+    uint64_t first, last; /* the addresses of its first and last rows */
+    uint64_t end;         /* where it ends */
+    bool rows, ordered;   /* some row made; addresses never went back */
+    bool found;           /* a row at or before target: */
+    uint64_t file;        /* its file and line (the last row of an */
+    uint32_t line;        /* address wins) */
 };
 
 static void row(struct walk *w, uint64_t address, uint64_t file, uint32_t line)
@@ -165,13 +165,13 @@ static bool run_sequence(struct hs_reader *r, const struct hs_line_unit *u, stru
             break;
         }
         case 1: row(w, address, file, line); break;                     /* copy */
-        case 2: address += hs_read_uleb(r) * u->min_inst_length; break;  /* advance_pc */
-        case 3: line += (uint32_t)hs_read_sleb(r); break;                /* advance_line */
-        case 4: file = hs_read_uleb(r); break;                           /* set_file */
-        case 8:                                                          /* const_add_pc */
+        case 2: address += hs_read_uleb(r) * u->min_inst_length; break; /* advance_pc */
+        case 3: line += (uint32_t)hs_read_sleb(r); break;               /* advance_line */
+        case 4: file = hs_read_uleb(r); break;                          /* set_file */
+        case 8:                                                         /* const_add_pc */
             address += (uint64_t)((255u - u->opcode_base) / u->line_range) * u->min_inst_length;
             break;
-        case 9: address += hs_read_bytes(r, 2); break;                   /* fixed_advance_pc */
+        case 9: address += hs_read_bytes(r, 2); break; /* fixed_advance_pc */
         default: /* others (set_column, negate_stmt, ...): skip their operands */
             for (unsigned i = 0; i < u->standard_lengths[op - 1]; i++)
                 hs_read_uleb(r);
@@ -194,8 +194,7 @@ static bool in_code(const struct hs_code_range *code, size_t code_count, uint64_
     return false;
 }
 
-static bool index_unit(struct hs_line_table *t, const struct hs_code_range *code,
-                       size_t code_count)
+static bool index_unit(struct hs_line_table *t, const struct hs_code_range *code, size_t code_count)
 {
     const struct hs_line_unit *u = &t->units[t->unit_count - 1];
     struct hs_reader r = {u->program, u->end, false};
@@ -207,8 +206,8 @@ static bool index_unit(struct hs_line_table *t, const struct hs_code_range *code
         if (!w.rows || !w.ordered || w.end <= w.first || w.end < w.last ||
             !in_code(code, code_count, w.first, w.end))
             continue;
-        if (!hs_array_reserve((void **)&t->sequences, &t->sequence_capacity,
-                              sizeof *t->sequences, t->sequence_count + 1))
+        if (!hs_array_reserve((void **)&t->sequences, &t->sequence_capacity, sizeof *t->sequences,
+                              t->sequence_count + 1))
             return false;
         t->sequences[t->sequence_count++] =
             (struct hs_line_sequence){w.first, w.end, opcodes, t->unit_count - 1};
@@ -240,8 +239,8 @@ bool hs_lines_load(struct hs_elf *elf, const struct hs_code_range *code, size_t 
             break;
         if (!usable)
             continue;
-        room = hs_array_reserve((void **)&table->units, &table->unit_capacity,
-                                sizeof *table->units, table->unit_count + 1);
+        room = hs_array_reserve((void **)&table->units, &table->unit_capacity, sizeof *table->units,
+                                table->unit_count + 1);
         if (room) {
             table->units[table->unit_count++] = u;
             room = index_unit(table, code, code_count);
@@ -261,13 +260,31 @@ bool hs_lines_load(struct hs_elf *elf, const struct hs_code_range *code, size_t 
 /* ---- file names, read when a lookup needs one ---- */
 
 enum {
-    LNCT_PATH = 1, LNCT_DIRECTORY_INDEX = 2,
-    FORM_BLOCK2 = 0x03, FORM_BLOCK4 = 0x04, FORM_DATA2 = 0x05, FORM_DATA4 = 0x06,
-    FORM_DATA8 = 0x07, FORM_STRING = 0x08, FORM_BLOCK = 0x09, FORM_BLOCK1 = 0x0a,
-    FORM_DATA1 = 0x0b, FORM_FLAG = 0x0c, FORM_SDATA = 0x0d, FORM_STRP = 0x0e,
-    FORM_UDATA = 0x0f, FORM_SEC_OFFSET = 0x17, FORM_STRX = 0x1a, FORM_STRP_SUP = 0x1d,
-    FORM_DATA16 = 0x1e, FORM_LINE_STRP = 0x1f, FORM_STRX1 = 0x25, FORM_STRX2 = 0x26,
-    FORM_STRX3 = 0x27, FORM_STRX4 = 0x28, FORM_GNU_STRP_ALT = 0x1f21,
+    LNCT_PATH = 1,
+    LNCT_DIRECTORY_INDEX = 2,
+    FORM_BLOCK2 = 0x03,
+    FORM_BLOCK4 = 0x04,
+    FORM_DATA2 = 0x05,
+    FORM_DATA4 = 0x06,
+    FORM_DATA8 = 0x07,
+    FORM_STRING = 0x08,
+    FORM_BLOCK = 0x09,
+    FORM_BLOCK1 = 0x0a,
+    FORM_DATA1 = 0x0b,
+    FORM_FLAG = 0x0c,
+    FORM_SDATA = 0x0d,
+    FORM_STRP = 0x0e,
+    FORM_UDATA = 0x0f,
+    FORM_SEC_OFFSET = 0x17,
+    FORM_STRX = 0x1a,
+    FORM_STRP_SUP = 0x1d,
+    FORM_DATA16 = 0x1e,
+    FORM_LINE_STRP = 0x1f,
+    FORM_STRX1 = 0x25,
+    FORM_STRX2 = 0x26,
+    FORM_STRX3 = 0x27,
+    FORM_STRX4 = 0x28,
+    FORM_GNU_STRP_ALT = 0x1f21,
 };
 
 /* One attribute value of a v5 entry: a string, a number, or skipped
@@ -277,10 +294,13 @@ static void read_form(struct hs_reader *r, struct hs_elf *elf, const struct hs_l
 {
     switch (form) {
     case FORM_STRING: *string = read_cstr(r); break;
-    case FORM_LINE_STRP: *string = string_at(&elf->debug_line_str, hs_read_bytes(r, u->offset_size)); break;
+    case FORM_LINE_STRP:
+        *string = string_at(&elf->debug_line_str, hs_read_bytes(r, u->offset_size));
+        break;
     case FORM_STRP: *string = string_at(&elf->debug_str, hs_read_bytes(r, u->offset_size)); break;
-    case FORM_STRP_SUP: case FORM_GNU_STRP_ALT: case FORM_SEC_OFFSET:
-        hs_read_bytes(r, u->offset_size); break;
+    case FORM_STRP_SUP:
+    case FORM_GNU_STRP_ALT:
+    case FORM_SEC_OFFSET: hs_read_bytes(r, u->offset_size); break;
     case FORM_STRX: hs_read_uleb(r); break;
     case FORM_STRX1: hs_read_bytes(r, 1); break;
     case FORM_STRX2: hs_read_bytes(r, 2); break;
@@ -288,7 +308,8 @@ static void read_form(struct hs_reader *r, struct hs_elf *elf, const struct hs_l
     case FORM_STRX4: hs_read_bytes(r, 4); break;
     case FORM_UDATA: *number = hs_read_uleb(r); break;
     case FORM_SDATA: *number = (uint64_t)hs_read_sleb(r); break;
-    case FORM_DATA1: case FORM_FLAG: *number = hs_read_bytes(r, 1); break;
+    case FORM_DATA1:
+    case FORM_FLAG: *number = hs_read_bytes(r, 1); break;
     case FORM_DATA2: *number = hs_read_bytes(r, 2); break;
     case FORM_DATA4: *number = hs_read_bytes(r, 4); break;
     case FORM_DATA8: *number = hs_read_bytes(r, 8); break;
@@ -318,7 +339,7 @@ static bool table_v5(struct hs_reader *r, struct hs_elf *elf, const struct hs_li
     }
     uint64_t count = hs_read_uleb(r);
     if (format_count == 0 || r->bad)
-        return !r->bad; /* entries of nothing */
+        return !r->bad;                    /* entries of nothing */
     if (count > (uint64_t)(r->end - r->p)) /* every entry takes a byte at least */
         return false;
     for (uint64_t e = 0; e < count && !r->bad; e++) {
@@ -426,7 +447,8 @@ static const char *path_of(struct hs_line_table *t, size_t unit, uint64_t file)
 
 bool hs_lines_find(struct hs_line_table *t, uint64_t vaddr, const char **file, unsigned *line)
 {
-    size_t lo = hs_search_last_at_most(t->sequences, t->sequence_count, sizeof *t->sequences, vaddr);
+    size_t lo =
+        hs_search_last_at_most(t->sequences, t->sequence_count, sizeof *t->sequences, vaddr);
     if (lo == SIZE_MAX)
         return false;
     /* Sequences do not overlap in a sane table; allow a few that do. */

@@ -34,13 +34,13 @@ struct hs_line_sequence {
 #define HS_LINE_PATHS 64
 
 struct hs_line_table {
-    struct hs_elf *elf;                 /* for the string sections */
-    struct hs_arena *arena;             /* for the joined paths */
+    struct hs_elf *elf;     /* for the string sections */
+    struct hs_arena *arena; /* for the joined paths */
     struct hs_line_unit *units;
     size_t unit_count, unit_capacity;
     struct hs_line_sequence *sequences; /* sorted by start */
     size_t sequence_count, sequence_capacity;
-    struct {                            /* paths made lately, by unit and file */
+    struct { /* paths made lately, by unit and file */
         size_t unit;
         uint64_t file;
         const char *path;
@@ -57,7 +57,6 @@ bool hs_lines_load(struct hs_elf *elf, const struct hs_code_range *code, size_t 
 
 /* The source file and line of vaddr; false if no sequence covers it or its
  * file is unknown. *file stays valid for the life of the process. */
-bool hs_lines_find(struct hs_line_table *table, uint64_t vaddr, const char **file,
-                   unsigned *line);
+bool hs_lines_find(struct hs_line_table *table, uint64_t vaddr, const char **file, unsigned *line);
 
 #endif

@@ -6,8 +6,8 @@
 #include <elf.h>
 #include <string.h>
 
-#include "services/symbols/inflate.h"
 #include "services/core/os.h"
+#include "services/symbols/inflate.h"
 
 /* Larger inflated sections than this are left alone. */
 #define INFLATED_MAX ((size_t)1 << 30)
@@ -21,8 +21,7 @@ static void take_section(const struct hs_elf *elf, const Elf64_Shdr *sh, struct 
 {
     if (out->data || out->packed) /* the first of a name wins */
         return;
-    if (sh->sh_type == SHT_NOBITS || !in_file(elf, sh->sh_offset, sh->sh_size) ||
-        sh->sh_size == 0)
+    if (sh->sh_type == SHT_NOBITS || !in_file(elf, sh->sh_offset, sh->sh_size) || sh->sh_size == 0)
         return;
     const uint8_t *data = elf->image + sh->sh_offset;
     if (sh->sh_flags & SHF_COMPRESSED) {
@@ -92,8 +91,7 @@ bool hs_elf_open(const char *path, struct hs_elf *elf)
     const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf->image;
     if (elf->size < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
         eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
-        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shnum == 0 ||
-        (eh->e_shoff & 7) != 0 ||
+        eh->e_shentsize != sizeof(Elf64_Shdr) || eh->e_shnum == 0 || (eh->e_shoff & 7) != 0 ||
         !in_file(elf, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)) ||
         eh->e_shstrndx >= eh->e_shnum) {
         hs_elf_close(elf);
@@ -104,9 +102,10 @@ bool hs_elf_open(const char *path, struct hs_elf *elf)
     bool named = names->sh_type != SHT_NOBITS && in_file(elf, names->sh_offset, names->sh_size);
     for (unsigned i = 0; i < eh->e_shnum; i++) {
         const Elf64_Shdr *sh = &sections[i];
-        if (sh->sh_type == SHT_NOTE && !elf->build_id_size && in_file(elf, sh->sh_offset, sh->sh_size))
-            elf->build_id_size = hs_elf_note_build_id(elf->image + sh->sh_offset, sh->sh_size,
-                                                      elf->build_id);
+        if (sh->sh_type == SHT_NOTE && !elf->build_id_size &&
+            in_file(elf, sh->sh_offset, sh->sh_size))
+            elf->build_id_size =
+                hs_elf_note_build_id(elf->image + sh->sh_offset, sh->sh_size, elf->build_id);
         if (sh->sh_type == SHT_SYMTAB) {
             take_symbols(elf, sections, eh->e_shnum, sh, &elf->symtab, &elf->strtab);
             continue;
@@ -156,8 +155,8 @@ bool hs_elf_open_debug(const uint8_t *id, size_t id_size, struct hs_elf *debug)
     if (!hs_elf_open(path, debug))
         return false;
     /* The file must be the one for this build. */
-    if (debug->build_id_size && (debug->build_id_size != id_size ||
-                                 memcmp(debug->build_id, id, id_size) != 0)) {
+    if (debug->build_id_size &&
+        (debug->build_id_size != id_size || memcmp(debug->build_id, id, id_size) != 0)) {
         hs_elf_close(debug);
         return false;
     }

@@ -10,9 +10,9 @@
 #include <stdint.h>
 
 struct hs_section {
-    const uint8_t *data;    /* NULL when absent, or compressed and not inflated yet */
+    const uint8_t *data; /* NULL when absent, or compressed and not inflated yet */
     size_t size;
-    const uint8_t *packed;  /* a compressed section as stored (SHF_COMPRESSED) */
+    const uint8_t *packed; /* a compressed section as stored (SHF_COMPRESSED) */
     size_t packed_size;
     bool inflate_failed;
 };
@@ -22,11 +22,11 @@ struct hs_section {
 struct hs_elf {
     const uint8_t *image;
     size_t size;
-    struct hs_section symtab, strtab;   /* strtab: the one symtab links to */
+    struct hs_section symtab, strtab; /* strtab: the one symtab links to */
     struct hs_section dynsym, dynstr;
     struct hs_section debug_line, debug_line_str, debug_str;
     uint8_t build_id[HS_BUILD_ID_MAX];
-    size_t build_id_size;               /* 0: none */
+    size_t build_id_size; /* 0: none */
 };
 
 /* Maps path and finds its sections; false if it is no readable 64-bit ELF

@@ -62,8 +62,8 @@ static bool better(const struct hs_symbol *x, const struct hs_symbol *y)
     return xl != yl ? xl < yl : strcmp(x->name, y->name) < 0;
 }
 
-bool hs_symbols_load(struct hs_symbols *syms, const struct hs_elf *elf,
-                     const struct hs_elf *debug, struct hs_arena *names)
+bool hs_symbols_load(struct hs_symbols *syms, const struct hs_elf *elf, const struct hs_elf *debug,
+                     struct hs_arena *names)
 {
     memset(syms, 0, sizeof *syms);
     const struct hs_section *symtab = NULL, *strtab = NULL;
@@ -76,8 +76,8 @@ bool hs_symbols_load(struct hs_symbols *syms, const struct hs_elf *elf,
     }
     size_t total = (symtab ? symtab->size / sizeof(Elf64_Sym) : 0) +
                    (elf->dynsym.data ? elf->dynsym.size / sizeof(Elf64_Sym) : 0);
-    if (total == 0 || !hs_array_reserve((void **)&syms->items, &syms->capacity,
-                                        sizeof *syms->items, total))
+    if (total == 0 ||
+        !hs_array_reserve((void **)&syms->items, &syms->capacity, sizeof *syms->items, total))
         return false;
     if (symtab)
         add_table(syms, symtab, strtab, names);

@@ -13,11 +13,11 @@
 struct hs_symbol {
     uint64_t value, size;
     const char *name;
-    uint32_t rank;      /* among aliases of one address, the highest is kept */
+    uint32_t rank; /* among aliases of one address, the highest is kept */
 };
 
 struct hs_symbols {
-    struct hs_symbol *items;    /* sorted by value, one per address */
+    struct hs_symbol *items; /* sorted by value, one per address */
     size_t count, capacity;
 };
 
@@ -25,8 +25,8 @@ struct hs_symbols {
  * may be NULL), else elf's .symtab, together with elf's .dynsym. Version
  * suffixes (name@VERSION) are dropped, copies made in names. False (and an
  * empty index) when there are none or memory runs out. */
-bool hs_symbols_load(struct hs_symbols *syms, const struct hs_elf *elf,
-                     const struct hs_elf *debug, struct hs_arena *names);
+bool hs_symbols_load(struct hs_symbols *syms, const struct hs_elf *elf, const struct hs_elf *debug,
+                     struct hs_arena *names);
 
 /* The function containing vaddr: the symbol with the largest value <= vaddr
  * whose [value, value + size) holds it, or, when that nearest symbol has no

@@ -8,21 +8,21 @@
 
 #include <string.h>
 
-#define LONGEST 15      /* the longest code DEFLATE allows */
+#define LONGEST 15 /* the longest code DEFLATE allows */
 #define TABLE_BITS 10
 
 struct code {
-    uint16_t direct[1 << TABLE_BITS];   /* symbol << 4 | length; 0: longer, or no code */
-    uint16_t count[LONGEST + 1];        /* how many codes of each length */
-    uint16_t first[LONGEST + 1];        /* the first code of each length */
-    uint16_t start[LONGEST + 1];        /* where that length's symbols begin in `sorted` */
-    uint16_t sorted[288];               /* the symbols by length, then by value */
+    uint16_t direct[1 << TABLE_BITS]; /* symbol << 4 | length; 0: longer, or no code */
+    uint16_t count[LONGEST + 1];      /* how many codes of each length */
+    uint16_t first[LONGEST + 1];      /* the first code of each length */
+    uint16_t start[LONGEST + 1];      /* where that length's symbols begin in `sorted` */
+    uint16_t sorted[288];             /* the symbols by length, then by value */
 };
 
 struct stream {
     const uint8_t *in, *in_end;
-    uint64_t bits;      /* unread input, the next bit lowest */
-    unsigned have;      /* how many bits of `bits` are valid */
+    uint64_t bits; /* unread input, the next bit lowest */
+    unsigned have; /* how many bits of `bits` are valid */
     bool bad;
     uint8_t *out;
     size_t done, size;
@@ -239,8 +239,8 @@ static bool dynamic_block(struct stream *s, struct code *literals, struct code *
                           const struct ranges *r)
 {
     /* The order in which the code-length code's own lengths are sent. */
-    static const uint8_t order[19] = {16, 17, 18, 0, 8, 7, 9, 6, 10, 5,
-                                      11, 4, 12, 3, 13, 2, 14, 1, 15};
+    static const uint8_t order[19] = {16, 17, 18, 0, 8,  7, 9,  6, 10, 5,
+                                      11, 4,  12, 3, 13, 2, 14, 1, 15};
     unsigned n_literals = take(s, 5) + 257, n_distances = take(s, 5) + 1;
     unsigned n_order = take(s, 4) + 4;
     if (s->bad || n_literals > 286 || n_distances > 30)

@@ -12,10 +12,10 @@
 #include <string.h>
 
 struct dynamic_tables {
-    const ElfW(Sym) *symbols;
+    const ElfW(Sym) * symbols;
     const char *names;
     const uint32_t *gnu_hash;
-    const ElfW(Half) *versions;  /* NULL when the object has no versions */
+    const ElfW(Half) * versions; /* NULL when the object has no versions */
 };
 
 /* glibc rewrites the table addresses in a writable dynamic section to

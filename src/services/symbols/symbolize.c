@@ -20,21 +20,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "services/core/lock.h"
 #include "services/symbols/dwarf_lines.h"
 #include "services/symbols/elf_arena.h"
 #include "services/symbols/elf_file.h"
 #include "services/symbols/elf_symbols.h"
-#include "services/core/lock.h"
 
 #define MODULES_MAX 64
 #define CODE_RANGES_MAX 8
 
 struct module {
-    uintptr_t base;            /* dli_fbase: with key, identifies the module */
-    const char *key;           /* dli_fname, copied */
-    const char *path;          /* what frames name: the file's path, copied */
+    uintptr_t base;   /* dli_fbase: with key, identifies the module */
+    const char *key;  /* dli_fname, copied */
+    const char *path; /* what frames name: the file's path, copied */
     bool bias_known;
-    uintptr_t bias;            /* load bias: vaddr = pc - bias */
+    uintptr_t bias; /* load bias: vaddr = pc - bias */
     struct hs_code_range code[CODE_RANGES_MAX];
     size_t code_count;
     bool opened, has_debug;
@@ -80,8 +80,7 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *data)
     bool contains = false;
     for (unsigned i = 0; i < info->dlpi_phnum && !contains; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-        contains = ph->p_type == PT_LOAD &&
-                   q->pc - (info->dlpi_addr + ph->p_vaddr) < ph->p_memsz;
+        contains = ph->p_type == PT_LOAD && q->pc - (info->dlpi_addr + ph->p_vaddr) < ph->p_memsz;
     }
     if (!contains)
         return 0;
@@ -91,9 +90,11 @@ static int find_object(struct dl_phdr_info *info, size_t size, void *data)
     for (unsigned i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && q->code_count < CODE_RANGES_MAX)
-            q->code[q->code_count++] = (struct hs_code_range){ph->p_vaddr, ph->p_vaddr + ph->p_memsz};
+            q->code[q->code_count++] =
+                (struct hs_code_range){ph->p_vaddr, ph->p_vaddr + ph->p_memsz};
         /* The build id as loaded, read only where a segment maps it. */
-        if (ph->p_type == PT_NOTE && !q->build_id_size && loaded_at(info, ph->p_vaddr, ph->p_filesz))
+        if (ph->p_type == PT_NOTE && !q->build_id_size &&
+            loaded_at(info, ph->p_vaddr, ph->p_filesz))
             q->build_id_size = hs_elf_note_build_id(
                 (const uint8_t *)(info->dlpi_addr + ph->p_vaddr), ph->p_filesz, q->build_id);
     }
@@ -187,8 +188,9 @@ static bool line_in(struct module *m, uintptr_t vaddr, const char **file, unsign
         return false;
     if (!m->lines_loaded) {
         m->lines_loaded = true;
-        struct hs_elf *from = m->has_debug && (m->debug.debug_line.data || m->debug.debug_line.packed)
-                                  ? &m->debug : &m->elf;
+        struct hs_elf *from =
+            m->has_debug && (m->debug.debug_line.data || m->debug.debug_line.packed) ? &m->debug
+                                                                                     : &m->elf;
         m->has_lines = hs_lines_load(from, m->code, m->code_count, &strings, &m->lines);
         if (!m->has_lines && from == &m->debug)
             m->has_lines = hs_lines_load(&m->elf, m->code, m->code_count, &strings, &m->lines);

@@ -7,10 +7,10 @@
 
 struct hs_frame {
     uintptr_t pc;
-    const char *module;     /* path of the object, or NULL */
-    uintptr_t offset;       /* pc - the module's load address */
-    const char *function;   /* NULL when unknown */
-    const char *file;       /* source file, or NULL */
+    const char *module;   /* path of the object, or NULL */
+    uintptr_t offset;     /* pc - the module's load address */
+    const char *function; /* NULL when unknown */
+    const char *file;     /* source file, or NULL */
     unsigned line;
 };
 

@@ -15,9 +15,18 @@
 #include "services/symbols/reader.h"
 
 enum {
-    PE_ABSPTR = 0x00, PE_ULEB128 = 0x01, PE_UDATA2 = 0x02, PE_UDATA4 = 0x03,
-    PE_UDATA8 = 0x04, PE_SLEB128 = 0x09, PE_SDATA2 = 0x0a, PE_SDATA4 = 0x0b,
-    PE_SDATA8 = 0x0c, PE_PCREL = 0x10, PE_DATAREL = 0x30, PE_INDIRECT = 0x80,
+    PE_ABSPTR = 0x00,
+    PE_ULEB128 = 0x01,
+    PE_UDATA2 = 0x02,
+    PE_UDATA4 = 0x03,
+    PE_UDATA8 = 0x04,
+    PE_SLEB128 = 0x09,
+    PE_SDATA2 = 0x0a,
+    PE_SDATA4 = 0x0b,
+    PE_SDATA8 = 0x0c,
+    PE_PCREL = 0x10,
+    PE_DATAREL = 0x30,
+    PE_INDIRECT = 0x80,
     PE_OMIT = 0xff,
 };
 
@@ -132,8 +141,8 @@ static void set_unsaved(struct rules *r, const struct rules *initial, uint64_t r
 
 /* Runs instructions until the location passes pc (pc == UINTPTR_MAX: all of
  * them). Returns false on an instruction this model cannot follow. */
-static bool run_program(struct hs_reader *c, const struct cie *cie, uintptr_t location, uintptr_t pc,
-                        struct rules *r, const struct rules *initial)
+static bool run_program(struct hs_reader *c, const struct cie *cie, uintptr_t location,
+                        uintptr_t pc, struct rules *r, const struct rules *initial)
 {
     struct rules saved_states[8];
     unsigned depth = 0;
@@ -150,18 +159,18 @@ static bool run_program(struct hs_reader *c, const struct cie *cie, uintptr_t lo
         case 2: /* offset */
             set_saved(r, low, (int64_t)hs_read_uleb(c) * cie->data_align);
             continue;
-        case 3: /* restore */
-            set_unsaved(r, initial, low);
-            continue;
+        case 3: /* restore */ set_unsaved(r, initial, low); continue;
         }
         switch (op) {
         case 0x00: break; /* nop */
-        case 0x01: /* set_loc */
+        case 0x01:        /* set_loc */
             location = read_encoded(c, cie->fde_encoding, 0);
             if (location > pc)
                 return true;
             break;
-        case 0x02: case 0x03: case 0x04: { /* advance_loc1, 2, 4 */
+        case 0x02:
+        case 0x03:
+        case 0x04: { /* advance_loc1, 2, 4 */
             unsigned size = op == 0x02 ? 1 : op == 0x03 ? 2 : 4;
             location += hs_read_bytes(c, size) * cie->code_align;
             if (location > pc)
@@ -176,7 +185,8 @@ static bool run_program(struct hs_reader *c, const struct cie *cie, uintptr_t lo
             reg = hs_read_uleb(c);
             set_saved(r, reg, hs_read_sleb(c) * cie->data_align);
             break;
-        case 0x06: case 0x08: /* restore_extended, same_value */
+        case 0x06:
+        case 0x08: /* restore_extended, same_value */
             reg = hs_read_uleb(c);
             if (op == 0x06)
                 set_unsaved(r, initial, reg);
@@ -213,26 +223,22 @@ static bool run_program(struct hs_reader *c, const struct cie *cie, uintptr_t lo
             r->cfa_offset = hs_read_sleb(c) * cie->data_align;
             r->cfa_unsupported = false;
             break;
-        case 0x0d: /* def_cfa_register */
-            r->cfa_reg = (uint8_t)hs_read_uleb(c);
-            break;
-        case 0x0e: /* def_cfa_offset */
-            r->cfa_offset = (int64_t)hs_read_uleb(c);
-            break;
-        case 0x13: /* def_cfa_offset_sf */
-            r->cfa_offset = hs_read_sleb(c) * cie->data_align;
-            break;
+        case 0x0d: /* def_cfa_register */ r->cfa_reg = (uint8_t)hs_read_uleb(c); break;
+        case 0x0e: /* def_cfa_offset */ r->cfa_offset = (int64_t)hs_read_uleb(c); break;
+        case 0x13: /* def_cfa_offset_sf */ r->cfa_offset = hs_read_sleb(c) * cie->data_align; break;
         case 0x0f: /* def_cfa_expression */
             hs_read_skip(c, hs_read_uleb(c));
             r->cfa_unsupported = true;
             break;
-        case 0x10: case 0x16: /* expression, val_expression */
+        case 0x10:
+        case 0x16: /* expression, val_expression */
             reg = hs_read_uleb(c);
             hs_read_skip(c, hs_read_uleb(c));
             if (reg == REG_RA || reg == REG_RBP)
                 return false;
             break;
-        case 0x14: case 0x15: /* val_offset, val_offset_sf */
+        case 0x14:
+        case 0x15: /* val_offset, val_offset_sf */
             reg = hs_read_uleb(c);
             if (op == 0x14)
                 hs_read_uleb(c);
@@ -241,22 +247,20 @@ static bool run_program(struct hs_reader *c, const struct cie *cie, uintptr_t lo
             if (reg == REG_RA || reg == REG_RBP)
                 return false;
             break;
-        case 0x2e: /* GNU_args_size */
-            hs_read_uleb(c);
-            break;
+        case 0x2e: /* GNU_args_size */ hs_read_uleb(c); break;
         case 0x2f: /* GNU_negative_offset_extended */
             reg = hs_read_uleb(c);
             set_saved(r, reg, -(int64_t)hs_read_uleb(c) * cie->data_align);
             break;
-        default:
-            return false;
+        default: return false;
         }
     }
     return !c->bad;
 }
 
 /* Opens the record at p: its body, and whether it is a CIE. */
-static bool open_record(const uint8_t *p, struct hs_reader *body, uint32_t *id, const uint8_t **id_at)
+static bool open_record(const uint8_t *p, struct hs_reader *body, uint32_t *id,
+                        const uint8_t **id_at)
 {
     struct hs_reader c = {p, p + 12, false};
     uint64_t length = hs_read_bytes(&c, 4);
@@ -298,7 +302,8 @@ static bool parse_cie(const uint8_t *p, struct cie *cie)
             case 'R': cie->fde_encoding = (uint8_t)hs_read_bytes(&c, 1); break;
             case 'L': hs_read_bytes(&c, 1); break;
             case 'P': read_encoded(&c, (uint8_t)hs_read_bytes(&c, 1) & 0x7f, 0); break;
-            case 'S': case 'B': break;
+            case 'S':
+            case 'B': break;
             default: return false;
             }
         }

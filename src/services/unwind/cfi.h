@@ -15,12 +15,12 @@
 #include <stdint.h>
 
 struct hs_cfi_rule {
-    bool cfa_from_rbp;      /* else from rsp */
+    bool cfa_from_rbp; /* else from rsp */
     int32_t cfa_offset;
-    int32_t ra_offset;      /* return address at CFA + ra_offset */
-    bool rbp_saved;         /* the caller's rbp at CFA + rbp_offset */
+    int32_t ra_offset; /* return address at CFA + ra_offset */
+    bool rbp_saved;    /* the caller's rbp at CFA + rbp_offset */
     int32_t rbp_offset;
-    bool outermost;         /* the return address is undefined: stop */
+    bool outermost; /* the return address is undefined: stop */
 };
 
 /* The rule at pc; false when pc has no call frame information, or needs

@@ -59,15 +59,9 @@ static struct hs_stack *new_entry(size_t bytes)
     return entry;
 }
 
-void hs_depot_fork_prepare(void)
-{
-    hs_lock_acquire(&chunk_lock);
-}
+void hs_depot_fork_prepare(void) { hs_lock_acquire(&chunk_lock); }
 
-void hs_depot_fork_release(void)
-{
-    hs_lock_release(&chunk_lock);
-}
+void hs_depot_fork_release(void) { hs_lock_release(&chunk_lock); }
 
 static bool same(const struct hs_stack *s, const uintptr_t *pcs, unsigned depth, uint32_t hash)
 {

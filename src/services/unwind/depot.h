@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 struct hs_stack {
-    struct hs_stack *next;  /* hash chain */
+    struct hs_stack *next; /* hash chain */
     uint32_t hash;
     uint32_t depth;
     uintptr_t pcs[];

@@ -23,8 +23,8 @@
 #define FAR_SIZE 8192
 
 struct cached {
-    uint64_t check;   /* pc ^ rule */
-    uint64_t rule;    /* 0: empty */
+    uint64_t check; /* pc ^ rule */
+    uint64_t rule;  /* 0: empty */
 };
 
 static struct cached near[NEAR_SIZE], far[FAR_SIZE];
@@ -34,7 +34,10 @@ static struct cached near[NEAR_SIZE], far[FAR_SIZE];
  * and the CFA's own offset (24 bits). A rule that does not fit describes a
  * frame far beyond FRAME_MAX, where the walk stops anyway. */
 enum {
-    PACK_VALID = 1, PACK_FROM_RBP = 2, PACK_RBP_SAVED = 4, PACK_OUTERMOST = 8,
+    PACK_VALID = 1,
+    PACK_FROM_RBP = 2,
+    PACK_RBP_SAVED = 4,
+    PACK_OUTERMOST = 8,
 };
 
 static bool fits16(int32_t v) { return v >= -32768 && v <= 32767; }
