@@ -45,7 +45,8 @@ BENCH_BINS := $(BENCH_C:test/bench/%.c=$(BUILD)/bench/%)
 PREFIX  ?= /usr/local
 INSTALLED := lib/libheapshim.so include/heapshim.h bin/heapshim share/man/man1/heapshim.1
 
-.PHONY: all test e2e check check-programs check-cppcheck check-scan check-layout programs \
+.PHONY: all test e2e check check-programs check-cppcheck check-scan check-layout check-format \
+	format programs \
 	bench clean install uninstall expensive
 all: $(LIB) $(REPLAY)
 
@@ -97,7 +98,15 @@ e2e: $(LIB) $(REPLAY) $(TEST_BINS) $(BENCH_BINS)
 
 # make check: static analysis, clean or it fails. False positives are
 # suppressed where they are, each with why (cppcheck-suppress, pragmas).
-check: check-layout check-programs check-cppcheck check-scan
+check: check-layout check-format check-programs check-cppcheck check-scan
+
+# The C the project writes, in the style .clang-format describes.
+FORMATTED := $(shell find src include test/unit test/c test/bench scripts \
+	-name '*.[ch]' -o -name '*.cpp')
+format:
+	clang-format -i $(FORMATTED)
+check-format:
+	clang-format --dry-run -Werror $(FORMATTED)
 
 # No include cycle, no service including a backend or an entry point.
 check-layout:
