@@ -143,5 +143,5 @@ if ((${#failures[@]})); then
     printf '  %s\n' "${failures[@]}"
 fi
 [[ $skipped -gt 0 ]] && echo "$skipped skipped"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed in $((SECONDS / 60))m$((SECONDS % 60))s"
 [[ $failed -eq 0 ]]
