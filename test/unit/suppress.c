@@ -142,14 +142,15 @@ static void load_empty(const char *path)
     CHECK_EQ_U(match((const uintptr_t[]){1, 2, 0}), -1);
 }
 
-/* Says the reason the file is refused on stderr and exits 2, or says it
- * was loaded and exits 0. */
+/* Says the reason the file is refused on stderr and exits 2 (3 if the
+ * patterns read before the bad line were kept), or says it was loaded and
+ * exits 0. */
 static void load_only(const char *path)
 {
     const char *reason = hs_suppressions_load(path);
     if (reason) {
         fprintf(stderr, "%s\n", reason);
-        exit(2);
+        exit(hs_suppression_count() == 0 ? 2 : 3);
     }
     fprintf(stderr, "loaded, which it must not\n");
 }

@@ -69,8 +69,10 @@ const char *hs_suppressions_load(const char *path)
         if (eol)
             *eol = '\0';
         const char *why = take_line(line);
-        if (why)
+        if (why) {
+            pattern_count = 0; /* a refused file suppresses nothing */
             return why;
+        }
         line = eol ? eol + 1 : NULL;
     }
     return NULL;
