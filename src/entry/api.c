@@ -79,15 +79,16 @@ HS_EXPORT int __heapshim_ignore_end(void)
     return HEAPSHIM_OK;
 }
 
-/* Expensive builds check the backend's own structures first. */
+/* Expensive builds check the backend's own structures first, unless the
+ * call comes from a signal handler that interrupted the shim: freezing
+ * would wait for the locks the interrupted call holds. */
 HS_EXPORT long __heapshim_check(void)
 {
     const struct hs_backend *b = hs_allocator();
-    if (HS_EXPENSIVE_ON) {
-        bool was = hs_thread_in_shim;
+    if (HS_EXPENSIVE_ON && !hs_thread_in_shim) {
         hs_thread_in_shim = true;
         hs_validate_heap(b);
-        hs_thread_in_shim = was;
+        hs_thread_in_shim = false;
     }
     return b->check_all ? (long)b->check_all() : HEAPSHIM_UNSUPPORTED;
 }
