@@ -184,7 +184,10 @@ const uint8_t *hs_elf_section(struct hs_section *s)
         hs_os_unmap(out, ch.ch_size);
         return NULL;
     }
-    hs_os_seal(out, ch.ch_size);
+    if (!hs_os_seal(out, ch.ch_size)) { /* writable, it would be a root of the scan */
+        hs_os_unmap(out, ch.ch_size);
+        return NULL;
+    }
     s->inflate_failed = false;
     s->data = out;
     s->size = ch.ch_size;
