@@ -1,3 +1,5 @@
+/* A failed invariant: the message, written with no allocation to the
+ * stderr the process started with, then abort(). */
 #include "services/core/check.h"
 
 #include <stdlib.h>

@@ -1,3 +1,7 @@
+/* Sorting: the heapsort for any order, and a least-significant-digit radix
+ * sort by the leading 64-bit key (11-bit digits, only those where the keys
+ * differ), stable and linear, for the scan's blocks and the symbol tables;
+ * its scratch copy comes from the shim's own regions. */
 #include "services/mem/sort.h"
 
 #include <stdint.h>
