@@ -19,6 +19,7 @@
 #include "services/mem/regions.h"
 #include "services/report/report.h"
 #include "services/report/stderr_origin.h"
+#include "services/symbols/symbolize.h"
 #include "services/unwind/depot.h"
 #include "wrappers/wrappers.h"
 
@@ -109,6 +110,7 @@ static void fork_child(void)
     hs_depot_fork_release();
     hs_active->fork_child();
     hs_report_fork_release();
+    hs_symbolize_fork_child();
 }
 
 static void load_suppressions(const char *path)

@@ -49,6 +49,7 @@ static struct module modules[MODULES_MAX];
 static size_t module_count;
 static struct hs_arena strings;
 static hs_lock modules_lock = HS_LOCK_INIT;
+static bool loader_names_only; /* hs_symbolize_fork_child */
 
 /* What the loader knows of the object that holds pc. */
 struct object_query {
@@ -237,6 +238,12 @@ bool hs_symbolize(uintptr_t pc, bool return_address, struct hs_frame *f)
     }
     f->offset = pc - (uintptr_t)info.dli_fbase;
     f->module = info.dli_fname;
+    if (loader_names_only) {
+        if (info.dli_sname && (uintptr_t)info.dli_saddr <= at)
+            f->function = info.dli_sname;
+        errno = saved;
+        return true;
+    }
     hs_lock_acquire(&modules_lock);
     struct module *m = module_for(&info, at);
     struct cached_frame *c = &frames[(at ^ (at >> 12)) % FRAMES_CACHED];
@@ -252,4 +259,12 @@ bool hs_symbolize(uintptr_t pc, bool return_address, struct hs_frame *f)
     f->offset = pc - (uintptr_t)info.dli_fbase;
     errno = saved;
     return true;
+}
+
+void hs_symbolize_fork_child(void)
+{
+    if (__atomic_load_n(&modules_lock.state, __ATOMIC_RELAXED) != 0) {
+        loader_names_only = true;
+        hs_lock_reset(&modules_lock);
+    }
 }

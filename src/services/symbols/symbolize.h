@@ -19,4 +19,11 @@ struct hs_frame {
  * allocate. */
 bool hs_symbolize(uintptr_t pc, bool return_address, struct hs_frame *f);
 
+/* In a forked child: if another thread of the parent was symbolizing when
+ * it forked, its tables may be half made, so from then on frames are named
+ * only as the loader names them (module, offset, exported symbol). Waits
+ * for nothing, so fork needs no lock of the symbolizer's, which holds it
+ * across calls into the loader. */
+void hs_symbolize_fork_child(void);
+
 #endif
