@@ -77,48 +77,37 @@ size_t hs_debug_written_after_free(const struct debug_block *b)
     return written;
 }
 
-void hs_debug_report_written_after_free(const struct debug_block *b, size_t written,
-                                        const char *call, const struct hs_stack *stack)
+/* Damage to b found `distance` bytes from it (or, after free, that many
+ * bytes written), as a heap error of that kind. */
+static void report_damage(const struct debug_block *b, enum hs_error_kind kind, size_t distance,
+                          const char *call, const struct hs_stack *stack)
 {
-    struct hs_error e = {.kind = HS_ERR_USE_AFTER_FREE,
+    struct hs_error e = {.kind = kind,
                          .address = b->ptr,
                          .call = call,
                          .stack = stack,
                          .thread = hs_thread_number(),
-                         .distance = written};
+                         .distance = distance};
     hs_debug_describe(&e, b);
     hs_heap_error(&e);
+}
+
+void hs_debug_report_written_after_free(const struct debug_block *b, size_t written,
+                                        const char *call, const struct hs_stack *stack)
+{
+    report_damage(b, HS_ERR_USE_AFTER_FREE, written, call, stack);
 }
 
 int hs_debug_check_redzones(const struct debug_block *b, const char *call,
                             const struct hs_stack *stack)
 {
-    int damaged = 0;
     size_t before = left_zone_damage(b);
     size_t after = hs_debug_right_zone_damage(b);
-    if (before) {
-        struct hs_error e = {.kind = HS_ERR_UNDERFLOW,
-                             .address = b->ptr,
-                             .call = call,
-                             .stack = stack,
-                             .thread = hs_thread_number(),
-                             .distance = before};
-        hs_debug_describe(&e, b);
-        hs_heap_error(&e);
-        damaged++;
-    }
-    if (after) {
-        struct hs_error e = {.kind = HS_ERR_OVERFLOW,
-                             .address = b->ptr,
-                             .call = call,
-                             .stack = stack,
-                             .thread = hs_thread_number(),
-                             .distance = after};
-        hs_debug_describe(&e, b);
-        hs_heap_error(&e);
-        damaged++;
-    }
-    return damaged;
+    if (before)
+        report_damage(b, HS_ERR_UNDERFLOW, before, call, stack);
+    if (after)
+        report_damage(b, HS_ERR_OVERFLOW, after, call, stack);
+    return (before != 0) + (after != 0);
 }
 
 /* Refills the redzones of a block whose damage was reported, so that the
